@@ -1,0 +1,299 @@
+"""``mysqlha lab``: real MariaDB topologies on loopback ports, for the demo and the tests.
+
+A lab is a directory.  ``lab.json`` records what was started (names, ports,
+PIDs; never a password); ``client.cnf`` (mode 0600) holds the lab admin
+login; ``repl.cnf`` the replication login.  ``Lab.down()`` stops exactly the
+processes recorded there, and only while they still run the lab's datadirs.
+"""
+from __future__ import annotations
+
+import json
+import os
+import pwd
+import shutil
+import signal
+import time
+from pathlib import Path
+
+from ansible_collections.dbaops.mysql_ha.engine.lab.server import (
+    ADMIN_USER,
+    GALERA_PROVIDER,
+    REPL_USER,
+    LabError,
+    Node,
+    build_template,
+    free_ports,
+    pid_runs_datadir,
+    process_state,
+    start_server,
+    stop_server,
+    tail,
+    wait_ready,
+    write_client_file,
+)
+from ansible_collections.dbaops.mysql_ha.plugins.module_utils.connection import (
+    ConnectionParams,
+    Session,
+    connect,
+    read_option_file,
+)
+
+__all__ = ["Lab", "LabError", "Node", "default_lab_dir"]
+
+
+def default_lab_dir() -> str:
+    return os.environ.get("MYSQLHA_LAB_DIR") or os.path.abspath(".mysqlha-lab")
+
+
+class Lab:
+    """A set of lab servers under one directory."""
+
+    def __init__(self, base: str | None = None):
+        self.base = os.path.abspath(base or default_lab_dir())
+        self.nodes: list[Node] = []
+        self.topology: dict = {}
+        self.log: list[str] = []
+        self._load()
+
+    # ---- state -----------------------------------------------------------
+    @property
+    def state_file(self) -> str:
+        return os.path.join(self.base, "lab.json")
+
+    @property
+    def client_file(self) -> str:
+        """Option file with the admin login ([client] user/password)."""
+        return os.path.join(self.base, "client.cnf")
+
+    def _load(self) -> None:
+        if os.path.exists(self.state_file):
+            data = json.loads(Path(self.state_file).read_text())
+            self.nodes = [Node(**{k: v for k, v in n.items() if k != "address"}) for n in data.get("nodes", [])]
+            self.topology = data.get("topology", {})
+
+    def _save(self) -> None:
+        os.makedirs(self.base, exist_ok=True)
+        tmp = self.state_file + ".tmp"
+        Path(tmp).write_text(json.dumps({"topology": self.topology, "nodes": [n.to_dict() for n in self.nodes]},
+                                        indent=2))
+        os.replace(tmp, self.state_file)
+
+    def node(self, name: str) -> Node:
+        for node in self.nodes:
+            if node.name == name:
+                return node
+        raise LabError(f"no lab node named {name!r} in {self.base} (have: {', '.join(n.name for n in self.nodes)})")
+
+    def by_role(self, role: str) -> list[Node]:
+        return [n for n in self.nodes if n.role == role]
+
+    # ---- connecting ------------------------------------------------------
+    def params(self, node: Node, **changes) -> ConnectionParams:
+        """Admin connection parameters over TCP (password read from client.cnf)."""
+        values = dict(host="127.0.0.1", port=node.port, config_file=self.client_file, connect_timeout=3,
+                      read_timeout=10, ssl_mode="disabled")
+        values.update(changes)
+        login = read_option_file(self.client_file)
+        values.setdefault("user", login.get("user"))
+        if "password" not in changes:
+            values["password"] = login.get("password")
+        return ConnectionParams(**values)
+
+    def session(self, node: Node | str, **changes) -> Session:
+        if isinstance(node, str):
+            node = self.node(node)
+        return connect(self.params(node, **changes))
+
+    def secret(self, name: str) -> str:
+        path = self.client_file if name == "admin" else os.path.join(self.base, "repl.cnf")
+        return read_option_file(path)["password"]
+
+    # ---- lifecycle -------------------------------------------------------
+    def up(self, replicas: int = 2, semi_sync: bool = False, delayed: int | None = None,
+           galera: int = 0, replication: bool = True) -> Lab:
+        """Start a primary with ``replicas`` GTID replicas (and/or a Galera cluster)."""
+        if any(pid_runs_datadir(n.pid, n.datadir) for n in self.nodes):
+            raise LabError(f"a lab is already running in {self.base}; run `mysqlha lab down` first")
+        shutil.rmtree(self.base, ignore_errors=True)
+        os.makedirs(self.base)
+        started = time.monotonic()
+        passwords = build_template(self.base, self.log)
+        write_client_file(self.client_file, ADMIN_USER, passwords["admin"])
+        write_client_file(os.path.join(self.base, "repl.cnf"), REPL_USER, passwords["repl"])
+        self.topology = {"replicas": replicas if replication else 0, "semi_sync": semi_sync,
+                         "delayed": delayed, "galera": galera}
+        try:
+            if replication:
+                self._up_replication(replicas, semi_sync, delayed)
+            if galera:
+                self._up_galera(galera)
+        except BaseException:
+            self._save()
+            self.down()
+            raise
+        self.topology["seconds_to_start"] = round(time.monotonic() - started, 2)
+        self._save()
+        return self
+
+    def _node_dir(self, name: str) -> str:
+        return os.path.join(self.base, name)
+
+    def _copy_template(self, node: Node) -> None:
+        shutil.copytree(os.path.join(self.base, "template", "data"), node.datadir, symlinks=True)
+
+    def _start_all(self, nodes: list[Node], options: dict[str, list[str]]) -> None:
+        for node in nodes:
+            start_server(node, options[node.name])
+        self._save()
+        for node in nodes:
+            wait_ready(node, timeout=60, params=self.params(node))
+
+    def _up_replication(self, replicas: int, semi_sync: bool, delayed: int | None) -> None:
+        count = 1 + replicas + (1 if delayed else 0)
+        ports = free_ports(count, {n.port for n in self.nodes})
+        names = ["primary"] + [f"replica{i}" for i in range(1, replicas + 1)] + (["delayed"] if delayed else [])
+        nodes = []
+        for index, (name, port) in enumerate(zip(names, ports), start=1):
+            role = "primary" if name == "primary" else "replica"
+            node = Node(name=name, role=role, server_id=index, port=port, dir=self._node_dir(name))
+            if name == "delayed":
+                node.extra["delay"] = delayed
+            self._copy_template(node)
+            nodes.append(node)
+        self.nodes.extend(nodes)
+        options = {}
+        for node in nodes:
+            opts = [f"server-id={node.server_id}", "log-bin=mariadb-bin", "log-slave-updates=ON",
+                    "binlog-format=ROW", "gtid-strict-mode=ON", "gtid-domain-id=0", "report-host=127.0.0.1",
+                    f"report-port={node.port}", "slave-net-timeout=4", "relay-log=relay-bin"]
+            if semi_sync:
+                opts += ["rpl-semi-sync-master-enabled=ON", "rpl-semi-sync-slave-enabled=ON",
+                         "rpl-semi-sync-master-timeout=1000"]
+            if node.role == "replica":
+                opts.append("read-only=ON")
+            options[node.name] = opts
+        self._start_all(nodes, options)
+        primary = nodes[0]
+        repl_password = self.secret("repl")
+        for node in nodes[1:]:
+            with self.session(node) as session:
+                delay = int(node.extra.get("delay") or 0)
+                session.execute(
+                    "CHANGE MASTER TO MASTER_HOST='127.0.0.1', MASTER_PORT=%s, MASTER_USER=%s, "
+                    "MASTER_PASSWORD=%s, MASTER_USE_GTID=slave_pos, MASTER_CONNECT_RETRY=1, "
+                    "MASTER_HEARTBEAT_PERIOD=1, MASTER_DELAY=%s",
+                    (primary.port, REPL_USER, repl_password, delay))
+                session.execute("START SLAVE")
+        self.wait_replicating([n for n in nodes[1:]])
+
+    def wait_replicating(self, nodes: list[Node], timeout: float = 30) -> None:
+        """Wait until every node's IO and SQL threads run."""
+        deadline = time.monotonic() + timeout
+        for node in nodes:
+            while True:
+                with self.session(node) as session:
+                    rows = session.query("SHOW ALL SLAVES STATUS")
+                if rows and all(r["Slave_IO_Running"] == "Yes" and r["Slave_SQL_Running"] == "Yes" for r in rows):
+                    break
+                if time.monotonic() > deadline:
+                    raise LabError(f"{node.name} ({node.address}) is not replicating after {timeout}s: "
+                                   f"{[(r['Slave_IO_Running'], r['Last_IO_Error'], r['Last_SQL_Error']) for r in rows]}")
+                time.sleep(0.1)
+
+    def _up_galera(self, size: int) -> None:
+        if not os.path.exists(GALERA_PROVIDER):
+            raise LabError(f"{GALERA_PROVIDER} not found: apt-get install -y galera-4 rsync")
+        if not shutil.which("rsync"):
+            raise LabError("rsync not found (Galera SST): apt-get install -y rsync")
+        taken = {n.port for n in self.nodes}
+        ports = free_ports(size * 4, taken)
+        nodes = []
+        base_id = 100
+        for i in range(size):
+            port, gport, ist, sst = ports[i * 4:(i + 1) * 4]
+            node = Node(name=f"galera{i + 1}", role="galera", server_id=base_id + i + 1, port=port,
+                        dir=self._node_dir(f"galera{i + 1}"), galera_port=gport, ist_port=ist, sst_port=sst)
+            nodes.append(node)
+        self.nodes.extend(nodes)
+        cluster = ",".join(f"127.0.0.1:{n.galera_port}" for n in nodes)
+        for index, node in enumerate(nodes):
+            if index == 0:
+                self._copy_template(node)
+            else:
+                # A joiner gets its data by rsync SST.  Started by root, the
+                # joiner's rsync daemon runs as "nobody": it needs an empty
+                # datadir that it owns (to set the donor's modes on it).
+                os.makedirs(node.datadir)
+                os.chmod(node.datadir, 0o777)
+                if os.geteuid() == 0:
+                    nobody = pwd.getpwnam("nobody")
+                    os.chown(node.datadir, nobody.pw_uid, nobody.pw_gid)
+            opts = [f"server-id={node.server_id}", "binlog-format=ROW", "default-storage-engine=InnoDB",
+                    "innodb-autoinc-lock-mode=2", "wsrep-on=ON", f"wsrep-provider={GALERA_PROVIDER}",
+                    "wsrep-cluster-name=mysqlha-lab", f"wsrep-cluster-address=gcomm://{cluster}",
+                    "wsrep-node-address=127.0.0.1", f"wsrep-node-name={node.name}",
+                    f"wsrep-sst-receive-address=127.0.0.1:{node.sst_port}", "wsrep-sst-method=rsync",
+                    'wsrep-provider-options="gmcast.listen_addr=tcp://127.0.0.1:%d;ist.recv_addr=127.0.0.1:%d;'
+                    'evs.suspect_timeout=PT3S;evs.inactive_timeout=PT6S;evs.keepalive_period=PT1S;'
+                    'gcache.size=16M"' % (node.galera_port, node.ist_port)]
+            args = ("--wsrep-new-cluster",) if index == 0 else ()
+            start_server(node, opts, args)
+            self._save()
+            self.wait_synced(node, timeout=90)
+
+    def wait_synced(self, node: Node, timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
+        last = ""
+        while time.monotonic() < deadline:
+            if not pid_runs_datadir(node.pid, node.datadir):
+                raise LabError(f"{node.name} ({node.address}) exited while joining Galera; "
+                               f"{node.error_log}:\n{tail(node.error_log, 15)}")
+            try:
+                with self.session(node) as session:
+                    rows = session.query("SHOW GLOBAL STATUS LIKE 'wsrep_local_state_comment'")
+                    last = rows[0]["Value"] if rows else ""
+                    if last == "Synced":
+                        return
+            except Exception as exc:  # the joiner refuses logins until SST is done
+                last = str(exc)
+            time.sleep(0.2)
+        raise LabError(f"{node.name} ({node.address}) not Synced after {timeout}s ({last}); see {node.error_log}")
+
+    def down(self) -> list[str]:
+        """Stop every server this lab started; return the names stopped."""
+        stopped = []
+        for node in self.nodes:
+            if stop_server(node):
+                stopped.append(node.name)
+        return stopped
+
+    def destroy(self) -> None:
+        self.down()
+        shutil.rmtree(self.base, ignore_errors=True)
+
+    # ---- faults ------------------------------------------------------------
+    def signal(self, node: Node | str, sig: int) -> None:
+        """Send ``sig`` to a lab server (SIGKILL, SIGSTOP, SIGCONT...), by its PID."""
+        if isinstance(node, str):
+            node = self.node(node)
+        if not pid_runs_datadir(node.pid, node.datadir):
+            raise LabError(f"{node.name} is not running")
+        os.kill(node.pid, sig)
+
+    def kill(self, node: Node | str) -> None:
+        self.signal(node, signal.SIGKILL)
+
+    def freeze(self, node: Node | str) -> None:
+        self.signal(node, signal.SIGSTOP)
+
+    def thaw(self, node: Node | str) -> None:
+        self.signal(node, signal.SIGCONT)
+
+    def status(self) -> list[dict]:
+        rows = []
+        for node in self.nodes:
+            running = pid_runs_datadir(node.pid, node.datadir)
+            state = process_state(node.pid) if running else None
+            rows.append({"name": node.name, "role": node.role, "address": node.address, "pid": node.pid,
+                         "state": "frozen" if state == "T" else ("running" if running else "stopped")})
+        return rows

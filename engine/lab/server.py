@@ -1,0 +1,292 @@
+"""One lab MariaDB server: its files, its process, and nothing else.
+
+A lab server lives entirely under its own directory (data, socket, pid file,
+error log, option file), listens on 127.0.0.1 only, and is stopped by the PID
+it was started with after checking that the PID still runs our datadir.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from ansible_collections.dbaops.mysql_ha.plugins.module_utils.connection import (
+    ConnectionParams,
+    Session,
+    connect,
+)
+from ansible_collections.dbaops.mysql_ha.plugins.module_utils.errors import ConnectError, MysqlhaError
+
+ADMIN_USER = "mysqlha_admin"
+REPL_USER = "mysqlha_repl"
+GALERA_PROVIDER = "/usr/lib/galera/libgalera_smm.so"
+# Files a complete mariadb-install-db leaves in mysql/; a flaky run under load
+# can exit 0 with some of them missing.
+TEMPLATE_MARKERS = (
+    "mysql/global_priv.frm", "mysql/db.frm", "mysql/proc.frm", "mysql/tables_priv.frm",
+    "mysql/gtid_slave_pos.frm", "mysql/gtid_slave_pos.ibd", "mysql/innodb_index_stats.ibd",
+    "mysql/transaction_registry.ibd", "ibdata1",
+)
+
+
+# Servers started by this process, by PID, so they can be reaped (no zombies).
+_CHILDREN: dict[int, subprocess.Popen] = {}
+
+
+class LabError(MysqlhaError):
+    """The lab could not do what was asked; the message says which node and why."""
+
+
+def find_binary(*names: str) -> str:
+    for name in names:
+        found = shutil.which(name) or (f"/usr/sbin/{name}" if os.path.exists(f"/usr/sbin/{name}") else None)
+        if found:
+            return found
+    raise LabError(f"{' / '.join(names)} not found: install the server with "
+                   "`apt-get install -y mariadb-server galera-4 rsync`")
+
+
+def free_ports(count: int, taken: set[int] | None = None) -> list[int]:
+    """Ports free on 127.0.0.1 right now (the caller retries on a lost race)."""
+    ports: list[int] = []
+    holders = []
+    taken = set(taken or ())
+    while len(ports) < count:
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+        holders.append(sock)
+        if port not in taken and port not in ports:
+            ports.append(port)
+    for sock in holders:
+        sock.close()
+    return ports
+
+
+@dataclass
+class Node:
+    """A lab server as recorded in lab.json (no password here: see client.cnf)."""
+
+    name: str
+    role: str
+    server_id: int
+    port: int
+    dir: str
+    pid: int | None = None
+    galera_port: int | None = None
+    ist_port: int | None = None
+    sst_port: int | None = None
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def address(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    @property
+    def datadir(self) -> str:
+        return os.path.join(self.dir, "data")
+
+    @property
+    def socket(self) -> str:
+        return os.path.join(self.dir, "mysqld.sock")
+
+    @property
+    def error_log(self) -> str:
+        return os.path.join(self.dir, "error.log")
+
+    @property
+    def option_file(self) -> str:
+        return os.path.join(self.dir, "my.cnf")
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        data["address"] = self.address
+        return data
+
+
+def pid_runs_datadir(pid: int | None, datadir: str) -> bool:
+    """True when ``pid`` is alive and is the server of ``datadir``."""
+    if not pid:
+        return False
+    own = _CHILDREN.get(pid)
+    if own is not None:
+        # Started by this process: between fork and exec /proc still shows
+        # our own command line, so ask the Popen object instead.
+        return own.poll() is None
+    try:
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    if stat.rsplit(")", 1)[-1].split()[0] == "Z":
+        return False
+    return os.path.dirname(datadir) in cmdline or datadir in cmdline
+
+
+def process_state(pid: int | None) -> str | None:
+    """The kernel's one-letter state (R, S, T for stopped, ...) or None."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[-1].split()[0]
+    except (OSError, TypeError):
+        return None
+
+
+def write_client_file(path: str, user: str, password: str) -> None:
+    """A [client] option file readable by its owner only."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(f"[client]\nuser={user}\npassword={password}\n")
+
+
+def build_template(base: str, log: list[str], attempts: int = 3) -> dict:
+    """mariadb-install-db once, verified, with the lab accounts created.
+
+    Returns the generated secrets (admin and replication passwords).  A
+    half-made datadir (missing system tables) is wiped and made again.
+    """
+    install_db = find_binary("mariadb-install-db", "mysql_install_db")
+    template = os.path.join(base, "template")
+    secrets_out = {"admin": secrets.token_urlsafe(18), "repl": secrets.token_urlsafe(18)}
+    last_error = ""
+    for attempt in range(1, attempts + 1):
+        shutil.rmtree(template, ignore_errors=True)
+        os.makedirs(template)
+        datadir = os.path.join(template, "data")
+        cmd = [install_db, "--no-defaults", f"--datadir={datadir}", "--auth-root-authentication-method=normal",
+               "--skip-test-db", "--innodb-log-file-size=8M", "--innodb-buffer-pool-size=16M"]
+        if os.geteuid() == 0:
+            cmd.append("--user=root")
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+        missing = [m for m in TEMPLATE_MARKERS if not os.path.exists(os.path.join(datadir, m))]
+        if proc.returncode != 0 or missing:
+            last_error = (f"mariadb-install-db attempt {attempt}: exit {proc.returncode}, "
+                          f"missing {missing or 'nothing'}: {proc.stderr.strip()[-300:]}")
+            log.append(last_error)
+            continue
+        node = Node(name="template", role="template", server_id=1, port=0, dir=template)
+        try:
+            start_server(node, ["skip-networking", "skip-log-bin"])
+            wait_ready(node, timeout=60, params=root_socket_params(node))
+            with connect(root_socket_params(node)) as session:
+                create_lab_accounts(session, secrets_out)
+            stop_server(node, timeout=60)
+            return secrets_out
+        except (LabError, MysqlhaError) as exc:
+            last_error = f"template server attempt {attempt}: {exc}"
+            log.append(last_error)
+            stop_server(node, timeout=10)
+    raise LabError(f"could not build a MariaDB template datadir under {template} after {attempts} attempts; "
+                   f"last: {last_error}")
+
+
+def create_lab_accounts(session: Session, passwords: dict) -> None:
+    """The lab's admin and replication accounts (bound parameters for secrets)."""
+    for host in ("localhost", "127.0.0.1"):
+        session.execute(f"CREATE USER '{ADMIN_USER}'@'{host}' IDENTIFIED BY %s", (passwords["admin"],))
+        session.execute(f"GRANT ALL PRIVILEGES ON *.* TO '{ADMIN_USER}'@'{host}' WITH GRANT OPTION")
+    session.execute(f"CREATE USER '{REPL_USER}'@'127.0.0.1' IDENTIFIED BY %s", (passwords["repl"],))
+    session.execute(f"GRANT REPLICATION SLAVE ON *.* TO '{REPL_USER}'@'127.0.0.1'")
+    # root keeps unix_socket login only: the lab never hands out a blank password.
+    session.execute("ALTER USER 'root'@'localhost' IDENTIFIED VIA unix_socket")
+
+
+def root_socket_params(node: Node) -> ConnectionParams:
+    return ConnectionParams(unix_socket=node.socket, user="root", password="", connect_timeout=5,
+                            read_timeout=30, ssl_mode="disabled", config_file="/dev/null")
+
+
+def option_text(node: Node, options: list[str]) -> str:
+    lines = ["[mariadbd]", f"datadir={node.datadir}", f"socket={node.socket}",
+             f"pid-file={os.path.join(node.dir, 'mysqld.pid')}", f"log-error={node.error_log}",
+             "innodb-buffer-pool-size=32M", "innodb-log-file-size=8M", "skip-name-resolve",
+             "performance-schema=OFF", "max-connections=60", "innodb-flush-log-at-trx-commit=2",
+             "sync-binlog=0", "key-buffer-size=1M", "thread-cache-size=4"]
+    if node.port:
+        lines += [f"port={node.port}", "bind-address=127.0.0.1"]
+    if os.geteuid() == 0:
+        lines.append("user=root")
+    lines += options
+    return "\n".join(lines) + "\n"
+
+
+def start_server(node: Node, options: list[str], args: tuple[str, ...] = ()) -> None:
+    """Write the option file and start mariadbd in the background."""
+    mariadbd = find_binary("mariadbd", "mysqld")
+    os.makedirs(node.dir, exist_ok=True)
+    Path(node.option_file).write_text(option_text(node, options))
+    log = open(node.error_log, "ab")
+    proc = subprocess.Popen([mariadbd, f"--defaults-file={node.option_file}", *args],
+                            stdout=log, stderr=log, stdin=subprocess.DEVNULL, start_new_session=True)
+    log.close()
+    node.pid = proc.pid
+    # Reap the child whenever it exits so it never lingers as a zombie.
+    _CHILDREN[proc.pid] = proc
+
+
+def _reap(pid: int | None) -> None:
+    proc = _CHILDREN.get(pid or -1)
+    if proc is not None and proc.poll() is not None:
+        _CHILDREN.pop(pid, None)
+
+
+def tail(path: str, lines: int = 8) -> str:
+    try:
+        return "\n".join(Path(path).read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return "(no error log)"
+
+
+def wait_ready(node: Node, timeout: float, params: ConnectionParams) -> None:
+    """Wait until the server answers on its socket; fail early if it died."""
+    deadline = time.monotonic() + timeout
+    last = ""
+    while time.monotonic() < deadline:
+        _reap(node.pid)
+        if not pid_runs_datadir(node.pid, node.datadir):
+            raise LabError(f"{node.name} ({node.address}) exited during start-up; "
+                           f"last lines of {node.error_log}:\n{tail(node.error_log)}")
+        if os.path.exists(node.socket):
+            try:
+                with connect(params) as session:
+                    session.query("SELECT 1")
+                    return
+            except ConnectError as exc:
+                last = str(exc)
+        time.sleep(0.05)
+    raise LabError(f"{node.name} ({node.address}) not ready after {timeout:.0f}s ({last}); "
+                   f"see {node.error_log}:\n{tail(node.error_log)}")
+
+
+def stop_server(node: Node, timeout: float = 30) -> bool:
+    """Stop a server this lab started: SIGCONT (it may be frozen), SIGTERM, then SIGKILL."""
+    pid = node.pid
+    if not pid_runs_datadir(pid, node.datadir):
+        _reap(pid)
+        return False
+    for sig in (signal.SIGCONT, signal.SIGTERM):
+        try:
+            os.kill(pid, sig)
+        except ProcessLookupError:
+            return True
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        _reap(pid)
+        if not pid_runs_datadir(pid, node.datadir):
+            return True
+        time.sleep(0.05)
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        return True
+    for _ in range(100):
+        _reap(pid)
+        if not pid_runs_datadir(pid, node.datadir):
+            break
+        time.sleep(0.05)
+    return True

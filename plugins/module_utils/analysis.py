@@ -1,0 +1,276 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, dbaops
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Cluster analysis: from every member's facts to one verdict per cluster.
+
+The rule that matters most: a primary is ``primary_dead`` only when this
+process cannot reach it (refused, or no TCP answer) **and** every reachable
+replica reports its IO thread unable to connect to it.  A primary that accepts
+TCP but never completes a handshake or answers a query is ``primary_hung``
+(an outage where automatic failover is dangerous), never dead.  One that
+answers "too many connections" is alive: ``primary_overloaded``.
+"""
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import socket
+
+from ansible_collections.dbaops.mysql_ha.plugins.module_utils.gtid import (
+    GtidError,
+    errant_gtids,
+    transactions_missing,
+)
+
+__all__ = ["analyze_cluster", "CODE_PRIORITY"]
+
+# Most severe first: the cluster's one ``analysis.code`` is the first that applies.
+CODE_PRIORITY = (
+    "primary_dead",
+    "primary_hung",
+    "primary_unreachable",
+    "multiple_writable_primaries",
+    "galera_non_primary",
+    "primary_overloaded",
+    "no_writable_primary",
+    "all_replicas_not_replicating",
+    "errant_gtid",
+    "replica_writable",
+    "replication_stopped",
+    "galera_node_not_synced",
+    "member_unreachable",
+    "ok",
+)
+
+
+def _address_keys(host, port, _cache={}):
+    """Every ``host:port`` spelling that may name one server (name and IPs)."""
+    if not host or not port:
+        return set()
+    keys = set(["%s:%s" % (host.lower(), port)])
+    if host in ("localhost",):
+        keys.add("127.0.0.1:%s" % port)
+    if host not in _cache:
+        try:
+            _cache[host] = set(info[4][0] for info in socket.getaddrinfo(host, None, 0, socket.SOCK_STREAM))
+        except (socket.gaierror, UnicodeError):
+            _cache[host] = set()
+    for ip in _cache[host]:
+        keys.add("%s:%s" % (ip, port))
+    return keys
+
+
+def _member_keys(address, facts):
+    host, _, port = address.rpartition(":")
+    keys = _address_keys(host, port) | set([address])
+    if facts.get("reachable"):
+        if facts.get("hostname") and facts.get("port"):
+            keys |= _address_keys(facts["hostname"], facts["port"])
+    return keys
+
+
+def _replicating(channel):
+    return channel.get("io_running") == "yes" and channel.get("sql_running")
+
+
+def analyze_cluster(members, name=None, known_primary=None):
+    """Analyse a cluster.
+
+    ``members``: {address: facts} where facts are collect_replication() output
+    or unreachable_facts().  ``known_primary``: the address the caller last
+    saw as primary (the daemon remembers it); used only when the members
+    themselves do not tell.  Returns the ``cluster`` dict of topology_facts.
+    """
+    index = {}
+    for address, facts in members.items():
+        for key in _member_keys(address, facts):
+            index.setdefault(key, address)
+    reachable = dict((a, f) for a, f in members.items() if f.get("reachable"))
+    unreachable = sorted(a for a, f in members.items() if not f.get("reachable"))
+
+    kind = "replication"
+    if any(f.get("galera") for f in reachable.values()):
+        kind = "galera"
+    elif any(f.get("group_replication") for f in reachable.values()):
+        kind = "group_replication"
+
+    # Edges: replica -> (source address, channel) for sources inside the cluster.
+    sources = {}
+    external = {}
+    for address, facts in reachable.items():
+        for channel in facts.get("channels") or ():
+            keys = _address_keys(channel.get("source_host"), channel.get("source_port"))
+            source = next((index[k] for k in keys if k in index), None)
+            if source is None:
+                external.setdefault(address, []).append("%s:%s" % (channel.get("source_host"), channel.get("source_port")))
+            else:
+                sources.setdefault(address, []).append((source, channel))
+
+    tree = {}
+    for replica, links in sources.items():
+        for source, _channel in links:
+            tree.setdefault(source, [])
+            if replica not in tree[source]:
+                tree[source].append(replica)
+    for children in tree.values():
+        children.sort()
+
+    roots = sorted(s for s in tree if s not in sources)
+    writable = sorted(a for a, f in reachable.items() if not f.get("read_only") and not f.get("super_read_only"))
+    codes = {}
+
+    primary = None
+    if kind == "group_replication":
+        for address, facts in reachable.items():
+            group = facts.get("group_replication") or {}
+            if group.get("member_role") == "PRIMARY":
+                primary = address
+    elif kind == "replication":
+        if len(roots) == 1:
+            primary = roots[0]
+        elif len(roots) > 1:
+            # Two trees in one cluster: the one with more replicas is the primary.
+            primary = sorted(roots, key=lambda r: (-_descendants(tree, r), r))[0]
+        elif known_primary in members:
+            primary = known_primary
+        elif len(writable) == 1 and not sources:
+            primary = writable[0]
+
+    # Writers outside a replication tree (not replicas of anyone) beyond the primary.
+    if kind == "replication":
+        writable_roots = [a for a in writable if a not in sources]
+        if len(writable_roots) > 1:
+            codes["multiple_writable_primaries"] = "writable servers that replicate from no one: %s" % ", ".join(writable_roots)
+        for address in writable:
+            if address in sources:
+                codes.setdefault("replica_writable", "replica %s is writable (read_only=OFF)" % address)
+    elif kind == "group_replication":
+        primaries = set()
+        for facts in reachable.values():
+            group = facts.get("group_replication") or {}
+            if group.get("single_primary_mode"):
+                primaries.update(group.get("primaries") or [])
+        if len(primaries) > 1:
+            codes["multiple_writable_primaries"] = "group reports %d primaries" % len(primaries)
+
+    primary_facts = members.get(primary) if primary else None
+    direct_replicas = sorted(tree.get(primary, [])) if primary else []
+    if primary and primary_facts and not primary_facts.get("reachable"):
+        how = primary_facts.get("reachability")
+        views = [(r, c) for r in direct_replicas for s, c in sources.get(r, []) if s == primary]
+        streaming = [r for r, c in views if c.get("io_running") == "yes"]
+        if how == "hung":
+            codes["primary_hung"] = ("%s accepts TCP but does not answer (%s); replicas streaming: %d of %d. "
+                                     "Do not fail over automatically." % (primary, primary_facts.get("error"),
+                                                                          len(streaming), len(views)))
+        elif how == "overloaded":
+            codes["primary_overloaded"] = "%s is alive but refuses work: %s" % (primary, primary_facts.get("error"))
+        elif how in ("refused", "unreachable") and views and not streaming:
+            codes["primary_dead"] = ("%s is %s and all %d reachable replicas lost their IO connection to it"
+                                     % (primary, how, len(views)))
+        else:
+            codes["primary_unreachable"] = ("%s is %s from here (%s), but %d of %d replicas still stream from it"
+                                            % (primary, how, primary_facts.get("error"), len(streaming), len(views)))
+    elif primary and primary_facts:
+        if kind == "replication" and primary_facts.get("read_only"):
+            codes["no_writable_primary"] = "primary %s is read_only" % primary
+        views = [c for r in direct_replicas for s, c in sources.get(r, []) if s == primary]
+        if views and not any(_replicating(c) for c in views):
+            codes["all_replicas_not_replicating"] = "none of the %d replicas of %s replicates" % (len(views), primary)
+    elif kind == "replication" and reachable and not writable and not primary:
+        codes["no_writable_primary"] = "no member is writable"
+
+    errant = {}
+    errant_counts = {}
+    lag = {}
+    behind = {}
+    primary_gtid = (primary_facts or {}).get("gtid", {}).get("executed") if primary_facts and primary_facts.get("reachable") else None
+    for replica in _walk(tree, primary) if primary else []:
+        facts = reachable.get(replica)
+        if facts is None:
+            continue
+        lag[replica] = _lag_to(tree, sources, primary, replica)
+        channels = [c for _s, c in sources.get(replica, [])]
+        if any(not _replicating(c) for c in channels):
+            codes.setdefault("replication_stopped", "replication is not running on %s" % replica)
+        if primary_gtid is None:
+            continue
+        flavor = facts.get("flavor")
+        try:
+            text, count = errant_gtids(flavor, facts["gtid"]["executed"], primary_gtid)
+            behind[replica] = transactions_missing(flavor, facts["gtid"]["executed"], primary_gtid)
+        except GtidError:
+            continue
+        if count:
+            errant[replica] = text
+            errant_counts[replica] = count
+    if errant:
+        codes["errant_gtid"] = "; ".join("%s has %s" % (r, t) for r, t in sorted(errant.items()))
+
+    if kind == "galera":
+        for address, facts in sorted(reachable.items()):
+            galera = facts.get("galera") or {}
+            if galera and galera.get("cluster_status") != "Primary":
+                codes.setdefault("galera_non_primary", "%s is in a %s component" % (address, galera.get("cluster_status")))
+            if galera and galera.get("local_state_comment") != "Synced":
+                codes.setdefault("galera_node_not_synced", "%s is %s" % (address, galera.get("local_state_comment")))
+    others = [a for a in unreachable if a != primary]
+    if others:
+        codes["member_unreachable"] = "unreachable: %s" % ", ".join(others)
+
+    ordered = [c for c in CODE_PRIORITY if c in codes]
+    code = ordered[0] if ordered else "ok"
+    return {
+        "name": name,
+        "kind": kind,
+        "primary": primary,
+        "primary_reachability": (primary_facts or {}).get("reachability", "ok") if primary_facts else None,
+        "replicas": sorted(a for a in members if a != primary and (a in sources or kind != "replication")),
+        "tree": tree,
+        "roots": roots,
+        "external_sources": external,
+        "writable": writable,
+        "unreachable": unreachable,
+        "errant_gtids": errant,
+        "errant_gtid_counts": errant_counts,
+        "lag_to_primary": lag,
+        "transactions_behind": behind,
+        "size": len(members),
+        "reachable_count": len(reachable),
+        "analysis": {"code": code, "codes": ordered or ["ok"], "details": dict((c, codes[c]) for c in ordered)},
+    }
+
+
+def _walk(tree, root):
+    seen = []
+    stack = list(reversed(tree.get(root, [])))
+    while stack:
+        node = stack.pop()
+        if node in seen or node == root:
+            continue
+        seen.append(node)
+        stack.extend(reversed(tree.get(node, [])))
+    return seen
+
+
+def _descendants(tree, root):
+    return len(_walk(tree, root))
+
+
+def _lag_to(tree, sources, primary, replica):
+    """Seconds behind the primary, summed over the chain; None when any hop is unknown."""
+    total = 0
+    node = replica
+    hops = 0
+    while node != primary and hops < 32:
+        links = sources.get(node)
+        if not links:
+            return None
+        source, channel = links[0]
+        seconds = channel.get("seconds_behind_source")
+        if seconds is None:
+            return None
+        total += seconds
+        node = source
+        hops += 1
+    return total if node == primary else None

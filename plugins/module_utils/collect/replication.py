@@ -1,0 +1,243 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, dbaops
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The replication collector: one server -> ``mysql_replication`` facts.
+
+All statements of a collection go to the server as one multi-statement batch
+(one round trip when the login may run them all).  A statement the login may
+not run becomes an entry of ``collection.missing_privileges``; the facts it
+would have given stay null rather than looking healthy.
+"""
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import re
+import time
+
+from ansible_collections.dbaops.mysql_ha.plugins.module_utils.collect.channels import channel_facts
+from ansible_collections.dbaops.mysql_ha.plugins.module_utils.collect.cluster_state import (
+    connected_replicas,
+    galera_facts,
+    group_replication_facts,
+    semi_sync_facts,
+)
+from ansible_collections.dbaops.mysql_ha.plugins.module_utils.collect.rows import (
+    as_bool,
+    as_float,
+    as_int,
+    as_text,
+    name_value_map,
+)
+from ansible_collections.dbaops.mysql_ha.plugins.module_utils.connection import connect
+from ansible_collections.dbaops.mysql_ha.plugins.module_utils.errors import ConfigError, ConnectError
+from ansible_collections.dbaops.mysql_ha.plugins.module_utils.flavors import mysql as mysql_flavor
+from ansible_collections.dbaops.mysql_ha.plugins.module_utils.flavors import parse_version, resolve
+from ansible_collections.dbaops.mysql_ha.plugins.module_utils.flavors.base import privileges_named_in
+from ansible_collections.dbaops.mysql_ha.plugins.module_utils.gtid import GtidError, GtidSet, MariadbGtidPos
+
+__all__ = ["collect_replication", "gather_replication", "unreachable_facts", "PRIVILEGE_ERRNOS"]
+
+# Errors that mean "you may not see this" rather than "this is broken".
+PRIVILEGE_ERRNOS = frozenset([1044, 1142, 1143, 1227, 1370])
+_IDENT_RE = re.compile(r"^[A-Za-z0-9_$]{1,64}$")
+
+
+def _heartbeat_sql(table, server_id, utc):
+    parts = table.split(".")
+    if len(parts) != 2 or not all(_IDENT_RE.match(p) for p in parts):
+        raise ConfigError("heartbeat_table must be schema.table with plain identifiers, got %r" % table)
+    now = "UTC_TIMESTAMP(6)" if utc else "NOW(6)"
+    where = " WHERE server_id = %d" % int(server_id) if server_id is not None else ""
+    return ("SELECT ts, server_id, TIMESTAMPDIFF(MICROSECOND, ts, %s) / 1000000 AS lag_seconds "
+            "FROM `%s`.`%s`%s ORDER BY ts DESC LIMIT 1" % (now, parts[0], parts[1], where))
+
+
+def _short(sql):
+    words = sql.split()
+    return " ".join(words[:5]) + (" ..." if len(words) > 5 else "")
+
+
+def _role(channels, replica_count, galera, group):
+    if group is not None and group.get("member_role"):
+        return "primary" if group["member_role"] == "PRIMARY" else "replica"
+    if channels:
+        return "intermediate" if replica_count else "replica"
+    if replica_count or galera is not None:
+        return "primary"
+    return "standalone"
+
+
+def _gtid_facts(dialect, variables, errors):
+    flavor = dialect.flavor
+    executed = as_text(dialect.gtid_executed_from(variables)) or ""
+    executed = executed.replace("\n", "")
+    try:
+        if flavor == "mariadb":
+            executed = str(MariadbGtidPos.parse(executed))
+        else:
+            executed = str(GtidSet.parse(executed))
+    except GtidError as exc:
+        errors.append({"statement": "gtid", "errno": None, "message": "unparsable GTID set: %s" % exc})
+    if flavor == "mariadb":
+        return {
+            "mode": "ON",  # MariaDB always writes GTIDs; replicas choose whether to use them.
+            "executed": executed,
+            "purged": None,
+            "binlog_pos": as_text(variables.get("gtid_binlog_pos")) or "",
+            "current_pos": as_text(variables.get("gtid_current_pos")) or "",
+            "slave_pos": as_text(variables.get("gtid_slave_pos")) or "",
+            "strict_mode": bool(as_bool(variables.get("gtid_strict_mode"))),
+            "domain_id": as_int(variables.get("gtid_domain_id")),
+        }
+    return {
+        "mode": as_text(variables.get("gtid_mode")) or "OFF",
+        "executed": executed,
+        "purged": (as_text(variables.get("gtid_purged")) or "").replace("\n", ""),
+        "binlog_pos": None,
+        "current_pos": None,
+        "slave_pos": None,
+        "strict_mode": None,
+        "domain_id": None,
+        "enforce_consistency": as_text(variables.get("enforce_gtid_consistency")),
+    }
+
+
+def collect_replication(session, heartbeat_table=None, heartbeat_server_id=None, heartbeat_utc=True,
+                        instance=None):
+    """Gather ``mysql_replication`` facts over an open Session."""
+    started = time.monotonic()
+    trips_before = session.round_trips
+    address = instance or session.address
+    version = parse_version(session.server_version, address=address)
+    dialect = resolve(version)
+    statements = list(dialect.collection_statements())
+    if heartbeat_table:
+        statements.append(_heartbeat_sql(heartbeat_table, heartbeat_server_id, heartbeat_utc))
+    results = dict((r.sql, r) for r in session.run_batch(statements))
+
+    errors = []
+    missing = []
+    optional = (dialect.replica_hosts_sql,)
+
+    def rows_of(sql):
+        result = results.get(sql)
+        if result is None:
+            return None
+        if result.ok:
+            return result.rows
+        if result.errno in PRIVILEGE_ERRNOS:
+            if sql in optional:
+                return None
+            needed = privileges_named_in(result.error) or [dialect.needed_privilege(sql) or "unknown"]
+            missing.append({"statement": _short(sql), "privileges": needed, "errno": result.errno,
+                            "message": result.error})
+        else:
+            errors.append({"statement": _short(sql), "errno": result.errno, "message": result.error})
+        return None
+
+    variables = name_value_map(rows_of(dialect.variables_sql()))
+    status = name_value_map(rows_of(dialect.status_sql()))
+    replica_rows = rows_of(dialect.replica_status_sql)
+    binlog_rows = rows_of(dialect.binlog_status_sql)
+    host_rows = rows_of(dialect.replica_hosts_sql)
+    dump_rows = rows_of(dialect.dump_threads_sql())
+    extra = dict((sql, rows_of(sql)) for sql in dialect.extra_statements)
+    heartbeat_rows = rows_of(statements[-1]) if heartbeat_table else None
+
+    if version.flavor == "mysql" and "percona" in (as_text(variables.get("version_comment")) or "").lower():
+        version = parse_version(session.server_version, variables.get("version_comment"), address)
+
+    channels = channel_facts(
+        replica_rows, dialect.flavor,
+        connection_status_rows=extra.get(mysql_flavor.PS_CONNECTION_STATUS_SQL),
+        worker_rows=extra.get(mysql_flavor.PS_APPLIER_WORKERS_SQL),
+    ) if replica_rows is not None else []
+    replicas, dump_threads = connected_replicas(host_rows, dump_rows)
+    replica_count = max(len(replicas), len(dump_threads))
+    galera = galera_facts(variables, status)
+    server_uuid = as_text(variables.get("server_uuid"))
+    group = group_replication_facts(variables, extra.get(mysql_flavor.PS_GROUP_MEMBERS_SQL), server_uuid)
+
+    binlog_row = (binlog_rows or [{}])[0] if binlog_rows is not None else {}
+    binlog_row = dict((k.lower(), v) for k, v in binlog_row.items())
+    heartbeat = None
+    if heartbeat_table:
+        row = (heartbeat_rows or [{}])[0] if heartbeat_rows else {}
+        heartbeat = {"table": heartbeat_table, "lag_seconds": as_float(row.get("lag_seconds")),
+                     "source_server_id": as_int(row.get("server_id")), "ts": as_text(row.get("ts"))}
+
+    facts = {
+        "instance": address,
+        "reachable": True,
+        "flavor": version.flavor,
+        "variant": version.variant,
+        "version": version.text,
+        "version_full": version.raw,
+        "server_id": as_int(variables.get("server_id")),
+        "server_uuid": server_uuid,
+        "hostname": as_text(variables.get("hostname")),
+        "port": as_int(variables.get("port")),
+        "role": _role(channels if replica_rows is not None else [], replica_count, galera, group),
+        "read_only": bool(as_bool(variables.get("read_only"))),
+        "super_read_only": as_bool(variables.get("super_read_only")),
+        "offline_mode": as_bool(variables.get("offline_mode")),
+        "binlog": {
+            "enabled": bool(as_bool(variables.get("log_bin"))),
+            "file": as_text(binlog_row.get("file")),
+            "position": as_int(binlog_row.get("position")),
+            "format": as_text(variables.get("binlog_format")),
+            "log_replica_updates": as_bool(variables.get("log_replica_updates") or variables.get("log_slave_updates")),
+            "sync_binlog": as_int(variables.get("sync_binlog")),
+        },
+        "gtid": _gtid_facts(dialect, variables, errors),
+        "channels": channels,
+        "replicas": replicas,
+        "replica_threads": dump_threads,
+        "replica_count": replica_count,
+        "semi_sync": semi_sync_facts(variables, status),
+        "galera": galera,
+        "group_replication": group,
+        "heartbeat": heartbeat,
+        "connections": {
+            "threads_connected": as_int(status.get("threads_connected")),
+            "threads_running": as_int(status.get("threads_running")),
+            "max_connections": as_int(variables.get("max_connections")),
+            "max_used_connections": as_int(status.get("max_used_connections")),
+        },
+        "uptime": as_int(status.get("uptime")),
+        "replica_net_timeout": as_int(variables.get("replica_net_timeout") or variables.get("slave_net_timeout")),
+        "collection": {
+            "duration_ms": round((time.monotonic() - started) * 1000.0, 3),
+            "round_trips": session.round_trips - trips_before,
+            "statements": len(statements),
+            "errors": errors,
+            "missing_privileges": missing,
+            "warnings": list(dialect.warnings),
+            "tls": session.tls,
+        },
+    }
+    if replica_rows is None:
+        # Unknown, not "no channels": the role above may be wrong.
+        facts["channels"] = None
+        facts["role"] = None
+    return facts
+
+
+def unreachable_facts(address, error):
+    """Facts for a server that could not be reached: what failed and how."""
+    return {
+        "instance": address,
+        "reachable": False,
+        "reachability": error.kind if isinstance(error, ConnectError) else "error",
+        "error": str(error),
+        "errno": getattr(error, "errno", None),
+    }
+
+
+def gather_replication(params, **options):
+    """Connect, collect, close.  Raises ConnectError / ConfigError / UnsupportedServer."""
+    with connect(params, multi_statements=True) as session:
+        facts = collect_replication(session, instance=params.address, **options)
+        facts["collection"]["connect_ms"] = round(session.connect_seconds * 1000.0, 3)
+        return facts

@@ -1,0 +1,434 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, dbaops
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The one place that opens a MySQL/MariaDB connection.
+
+* ``ConnectionParams`` holds the shared options of every module and of the
+  engine; ``resolve_params`` merges an option file (``[client]`` group) under
+  the explicit options.
+* ``connect`` opens the TCP (or unix) socket itself, so that "nobody listens"
+  (refused), "no answer" (unreachable) and "accepted but never speaks" (hung)
+  stay three different failures: PyMySQL alone reports all of them as 2003.
+* ``Session`` runs statements, one round trip per call or many statements in
+  one round trip (``run_batch``), counts round trips and keeps the list of
+  executed statements.
+
+TLS: ``ssl_mode`` means what it means to the mysql client. ``disabled`` never
+negotiates TLS, ``preferred`` uses it when the server offers it, ``required``
+insists without checking the certificate, ``verify_ca`` checks the chain
+against ``ssl_ca``, ``verify_identity`` also checks the host name.
+"""
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import configparser
+import errno as errno_mod
+import os
+import socket
+import ssl
+import time
+
+from ansible_collections.dbaops.mysql_ha.plugins.module_utils.errors import (
+    ConfigError,
+    ConnectError,
+    QueryError,
+)
+
+try:
+    import pymysql
+    from pymysql.constants import CLIENT
+
+    PYMYSQL_IMPORT_ERROR = None
+except ImportError as exc:  # pragma: no cover - exercised only without PyMySQL
+    pymysql = None
+    CLIENT = None
+    PYMYSQL_IMPORT_ERROR = exc
+
+__all__ = [
+    "SSL_MODES",
+    "ConnectionParams",
+    "Session",
+    "StatementResult",
+    "connect",
+    "resolve_params",
+    "classify_mysql_error",
+]
+
+SSL_MODES = ("disabled", "preferred", "required", "verify_ca", "verify_identity")
+
+# Server errors meaning "alive but too busy to serve you".
+OVERLOADED_ERRNOS = frozenset([1040, 1041, 1203, 1226, 1135])
+# Client errors meaning the connection is gone.
+CONNECTION_LOST_ERRNOS = frozenset([0, 2006, 2013, 2014, 2055])
+AUTH_ERRNOS = frozenset([1044, 1045, 1130, 1251, 1698, 1862])
+
+
+class ConnectionParams:
+    """Immutable connection options; ``password`` is never in repr() or str()."""
+
+    __slots__ = (
+        "host", "port", "user", "password", "unix_socket", "config_file",
+        "connect_timeout", "read_timeout", "ssl_mode", "ssl_ca", "ssl_cert", "ssl_key",
+    )
+
+    def __init__(self, host=None, port=None, user=None, password=None, unix_socket=None,
+                 config_file=None, connect_timeout=5.0, read_timeout=None, ssl_mode=None,
+                 ssl_ca=None, ssl_cert=None, ssl_key=None):
+        values = dict(host=host, port=port, user=user, password=password, unix_socket=unix_socket,
+                      config_file=config_file, connect_timeout=connect_timeout, read_timeout=read_timeout,
+                      ssl_mode=ssl_mode, ssl_ca=ssl_ca, ssl_cert=ssl_cert, ssl_key=ssl_key)
+        for name, value in values.items():
+            object.__setattr__(self, name, value)
+
+    def __setattr__(self, name, value):
+        raise AttributeError("ConnectionParams is immutable")
+
+    def replace(self, **changes):
+        values = dict((name, getattr(self, name)) for name in self.__slots__)
+        values.update(changes)
+        return ConnectionParams(**values)
+
+    @property
+    def address(self):
+        """``host:port`` or the unix socket path: how messages name the target."""
+        if self.unix_socket and not self.host:
+            return self.unix_socket
+        return "%s:%s" % (self.host or "localhost", self.port or 3306)
+
+    def __repr__(self):
+        shown = ", ".join("%s=%r" % (n, getattr(self, n)) for n in self.__slots__ if n != "password")
+        return "ConnectionParams(%s, password=%s)" % (shown, "'********'" if self.password else "None")
+
+    __str__ = __repr__
+
+
+_OPTION_FILE_KEYS = {
+    "user": "user", "password": "password", "host": "host", "port": "port", "socket": "unix_socket",
+    "ssl-ca": "ssl_ca", "ssl-cert": "ssl_cert", "ssl-key": "ssl_key", "ssl-mode": "ssl_mode",
+}
+
+
+def read_option_file(path, groups=("client", "mysqlha")):
+    """Read connection options from a my.cnf style file.
+
+    Later groups win over earlier ones.  ``!include`` lines are ignored.
+    Raises ConfigError naming the file when it cannot be read or parsed.
+    """
+    parser = configparser.RawConfigParser(allow_no_value=True, strict=False, interpolation=None)
+    try:
+        with open(path) as handle:
+            text = "".join(line for line in handle if not line.lstrip().startswith("!"))
+    except (IOError, OSError) as exc:
+        raise ConfigError("cannot read option file %s: %s" % (path, exc.strerror or exc))
+    except UnicodeDecodeError:
+        raise ConfigError("option file %s is not valid UTF-8 text" % path)
+    try:
+        parser.read_string(text, source=path)
+    except configparser.Error as exc:
+        raise ConfigError("cannot parse option file %s: %s" % (path, str(exc).splitlines()[0]))
+    found = {}
+    for group in groups:
+        if not parser.has_section(group):
+            continue
+        for key, value in parser.items(group):
+            key = key.replace("_", "-")
+            if key in _OPTION_FILE_KEYS and value is not None:
+                found[_OPTION_FILE_KEYS[key]] = value.strip().strip("'\"")
+    return found
+
+
+def resolve_params(params):
+    """Fill unset options from ``params.config_file`` and validate the result.
+
+    Explicit options win over the option file.  The default file
+    ``~/.my.cnf`` is read only when it exists; a file named explicitly must
+    exist.
+    """
+    values = dict((name, getattr(params, name)) for name in ConnectionParams.__slots__)
+    path = params.config_file
+    explicit_file = path is not None and path != "~/.my.cnf"
+    path = os.path.expanduser(path or "~/.my.cnf")
+    if os.path.exists(path) or explicit_file:
+        for key, value in read_option_file(path).items():
+            if values.get(key) in (None, ""):
+                values[key] = value
+    if values["port"] in (None, ""):
+        values["port"] = 3306
+    try:
+        values["port"] = int(values["port"])
+    except (TypeError, ValueError):
+        raise ConfigError("port must be a number, got %r" % (values["port"],))
+    if not 0 < values["port"] < 65536:
+        raise ConfigError("port %s is out of range" % values["port"])
+    if not values["host"] and not values["unix_socket"]:
+        values["host"] = "localhost"
+    mode = values["ssl_mode"]
+    if mode in (None, ""):
+        mode = "verify_ca" if values["ssl_ca"] else "preferred"
+    mode = str(mode).lower().replace("-", "_")
+    if mode not in SSL_MODES:
+        raise ConfigError("ssl_mode must be one of %s, got %r" % (", ".join(SSL_MODES), values["ssl_mode"]))
+    values["ssl_mode"] = mode
+    if mode in ("verify_ca", "verify_identity") and not values["ssl_ca"]:
+        raise ConfigError("ssl_mode=%s needs ssl_ca (the CA that signed the server certificate)" % mode)
+    if mode == "disabled" and (values["ssl_ca"] or values["ssl_cert"] or values["ssl_key"]):
+        raise ConfigError("ssl_mode=disabled contradicts ssl_ca/ssl_cert/ssl_key; drop one of them")
+    if bool(values["ssl_cert"]) != bool(values["ssl_key"]):
+        raise ConfigError("ssl_cert and ssl_key go together; got only %s" % ("ssl_cert" if values["ssl_cert"] else "ssl_key"))
+    for key in ("ssl_ca", "ssl_cert", "ssl_key"):
+        if values[key]:
+            values[key] = os.path.expanduser(values[key])
+            if not os.path.isfile(values[key]):
+                raise ConfigError("%s file %s does not exist" % (key, values[key]))
+    try:
+        values["connect_timeout"] = float(values["connect_timeout"] or 5.0)
+    except (TypeError, ValueError):
+        raise ConfigError("connect_timeout must be a number of seconds")
+    if values["read_timeout"] in (None, ""):
+        values["read_timeout"] = values["connect_timeout"]
+    values["read_timeout"] = float(values["read_timeout"])
+    values["config_file"] = path
+    return ConnectionParams(**values)
+
+
+def build_ssl_context(params):
+    """An SSLContext for the verifying/required modes, None for disabled/preferred."""
+    mode = params.ssl_mode
+    if mode in ("disabled", "preferred"):
+        return None
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    # Self-signed server certificates made by mysql_ssl_rsa_setup fail X509 strict checks.
+    context.verify_flags &= ~getattr(ssl, "VERIFY_X509_STRICT", 0)
+    try:
+        if mode == "required":
+            context.check_hostname = False
+            context.verify_mode = ssl.CERT_NONE
+        else:
+            context.load_verify_locations(cafile=params.ssl_ca)
+            context.verify_mode = ssl.CERT_REQUIRED
+            context.check_hostname = mode == "verify_identity"
+        if params.ssl_cert:
+            context.load_cert_chain(params.ssl_cert, keyfile=params.ssl_key)
+    except ssl.SSLError as exc:
+        raise ConfigError("cannot load TLS files for %s (ssl_ca=%s ssl_cert=%s): %s"
+                          % (params.address, params.ssl_ca, params.ssl_cert, exc.reason or exc))
+    return context
+
+
+def classify_mysql_error(exc):
+    """Map a PyMySQL exception to (kind, errno, message) without any password."""
+    args = getattr(exc, "args", ())
+    code = args[0] if args and isinstance(args[0], int) else None
+    message = str(args[1]) if len(args) > 1 else str(exc)
+    original = getattr(exc, "original_exception", None)
+    if isinstance(original, ssl.SSLError) or isinstance(exc, ssl.SSLError):
+        return "tls", code, "TLS handshake failed: %s" % (getattr(original or exc, "reason", None) or original or exc)
+    if isinstance(original, (socket.timeout,)) or (original is not None and isinstance(original, OSError)
+                                                    and getattr(original, "errno", None) == errno_mod.ETIMEDOUT):
+        return "hung", code, "the server accepted TCP but did not answer within the timeout (%s)" % message
+    if code in OVERLOADED_ERRNOS:
+        return "overloaded", code, message
+    if code in AUTH_ERRNOS:
+        return "auth", code, message
+    if code in CONNECTION_LOST_ERRNOS or code == 2003:
+        if "timed out" in message:
+            return "hung", code, message
+        return "lost", code, message
+    return "error", code, message
+
+
+def _open_socket(params):
+    """Open the transport; classify failures that happen before MySQL speaks."""
+    timeout = params.connect_timeout
+    if params.unix_socket and not params.host:
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        sock.settimeout(timeout)
+        try:
+            sock.connect(params.unix_socket)
+        except (FileNotFoundError, ConnectionRefusedError) as exc:
+            sock.close()
+            raise ConnectError(params.address, "refused", "no server listens on this socket (%s)" % exc.strerror)
+        except socket.timeout:
+            sock.close()
+            raise ConnectError(params.address, "hung", "unix socket connect timed out after %ss" % timeout)
+        except OSError as exc:
+            sock.close()
+            raise ConnectError(params.address, "error", "cannot connect to unix socket: %s" % (exc.strerror or exc))
+        return sock
+    try:
+        sock = socket.create_connection((params.host, params.port), timeout)
+    except ConnectionRefusedError:
+        raise ConnectError(params.address, "refused", "connection refused: nothing listens on this port", 2003)
+    except socket.timeout:
+        raise ConnectError(params.address, "unreachable",
+                           "no TCP answer within %ss: host down or network cut" % timeout, 2003)
+    except socket.gaierror as exc:
+        raise ConnectError(params.address, "unreachable", "cannot resolve host: %s" % exc.strerror, 2005)
+    except OSError as exc:
+        return_kind = "unreachable" if exc.errno in (errno_mod.EHOSTUNREACH, errno_mod.ENETUNREACH) else "error"
+        raise ConnectError(params.address, return_kind, "cannot connect: %s" % (exc.strerror or exc), 2003)
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
+    return sock
+
+
+class StatementResult:
+    """The outcome of one statement of a batch: rows, or a server error."""
+
+    __slots__ = ("sql", "rows", "errno", "error")
+
+    def __init__(self, sql, rows=None, errno=None, error=None):
+        self.sql = sql
+        self.rows = rows
+        self.errno = errno
+        self.error = error
+
+    @property
+    def ok(self):
+        return self.errno is None
+
+
+class Session:
+    """An open connection to one server.
+
+    ``round_trips`` counts client/server exchanges made through this object
+    (not the connection handshake); ``executed`` lists the statements run.
+    """
+
+    def __init__(self, params, conn, connect_seconds):
+        self.params = params
+        self._conn = conn
+        self.connect_seconds = connect_seconds
+        self.round_trips = 0
+        self.executed = []
+
+    @property
+    def address(self):
+        return self.params.address
+
+    @property
+    def server_version(self):
+        """The version string from the handshake, e.g. ``5.5.5-10.11.6-MariaDB-log``."""
+        return self._conn.get_server_info()
+
+    @property
+    def tls(self):
+        """``{"version": ..., "cipher": ...}`` when the connection is encrypted, else None."""
+        sock = getattr(self._conn, "_sock", None)
+        if isinstance(sock, ssl.SSLSocket):
+            cipher = sock.cipher()
+            return {"version": sock.version(), "cipher": cipher[0] if cipher else None}
+        return None
+
+    def _raise_connection_error(self, exc, sql):
+        kind, code, message = classify_mysql_error(exc)
+        if kind in ("lost", "hung"):
+            raise ConnectError(self.address, kind, "%s (while running: %s)" % (message, " ".join(sql.split()[:4])), code)
+        raise QueryError(self.address, sql, code, message)
+
+    def query(self, sql, args=None):
+        """Run one statement with bound parameters; return rows as dicts."""
+        self.round_trips += 1
+        self.executed.append(sql)
+        try:
+            with self._conn.cursor(pymysql.cursors.DictCursor) as cursor:
+                cursor.execute(sql, args)
+                return list(cursor.fetchall())
+        except pymysql.err.MySQLError as exc:
+            self._raise_connection_error(exc, sql)
+
+    def execute(self, sql, args=None):
+        """Run one statement that returns no rows; returns the affected row count."""
+        self.round_trips += 1
+        self.executed.append(sql)
+        try:
+            with self._conn.cursor() as cursor:
+                return cursor.execute(sql, args)
+        except pymysql.err.MySQLError as exc:
+            self._raise_connection_error(exc, sql)
+
+    def run_batch(self, statements):
+        """Run several statements, sending them in as few round trips as possible.
+
+        With a multi-statement connection all statements go in one round trip;
+        when statement k fails the server skips the rest, so the remainder is
+        sent again.  Returns one StatementResult per statement, in order.  A
+        lost connection raises ConnectError.  Statements must be constants:
+        nothing here binds parameters.
+        """
+        results = []
+        pending = list(statements)
+        multi = bool(self._conn.client_flag & CLIENT.MULTI_STATEMENTS)
+        while pending:
+            chunk = pending if multi else pending[:1]
+            self.round_trips += 1
+            self.executed.extend(chunk)
+            index = 0
+            try:
+                with self._conn.cursor(pymysql.cursors.DictCursor) as cursor:
+                    cursor.execute(";\n".join(chunk))
+                    results.append(StatementResult(chunk[0], rows=list(cursor.fetchall())))
+                    for index in range(1, len(chunk)):
+                        cursor.nextset()
+                        results.append(StatementResult(chunk[index], rows=list(cursor.fetchall())))
+                    index = len(chunk)
+            except pymysql.err.MySQLError as exc:
+                kind, code, message = classify_mysql_error(exc)
+                if kind in ("lost", "hung"):
+                    raise ConnectError(self.address, kind, message, code)
+                results.append(StatementResult(chunk[index], errno=code, error=message))
+                index += 1
+            pending = pending[index:] if multi else pending[1:]
+        return results
+
+    def close(self):
+        try:
+            self._conn.close()
+        except Exception:  # closing a dead connection is not an error worth reporting
+            pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        self.close()
+
+
+def connect(params, multi_statements=False):
+    """Open a Session; raise ConnectError (with ``kind``) or ConfigError.
+
+    ``params`` should come from resolve_params().  ``connect_timeout`` bounds
+    the TCP connect, ``read_timeout`` the handshake and every read.
+    """
+    if pymysql is None:
+        raise ConfigError("the PyMySQL library is required: pip install PyMySQL (%s)" % PYMYSQL_IMPORT_ERROR)
+    context = build_ssl_context(params)
+    started = time.monotonic()
+    sock = _open_socket(params)
+    flags = CLIENT.MULTI_STATEMENTS if multi_statements else 0
+    options = dict(
+        host=params.host or "localhost", port=params.port or 3306, user=params.user or "",
+        password=params.password or "", connect_timeout=params.connect_timeout,
+        read_timeout=params.read_timeout, write_timeout=params.read_timeout,
+        charset="utf8mb4", autocommit=None, client_flag=flags, defer_connect=True,
+    )
+    if params.ssl_mode == "disabled":
+        options["ssl_disabled"] = True
+    elif context is not None:
+        options["ssl"] = context
+    conn = pymysql.connections.Connection(**options)
+    try:
+        conn.connect(sock)
+    except pymysql.err.MySQLError as exc:
+        kind, code, message = classify_mysql_error(exc)
+        if kind == "hung":
+            message = ("accepted TCP but sent no MySQL handshake or login answer within %ss "
+                       "(frozen process, stalled disk or hung kernel thread?)" % params.read_timeout)
+        raise ConnectError(params.address, kind, message, code)
+    except ssl.SSLError as exc:
+        raise ConnectError(params.address, "tls", "TLS handshake failed: %s" % (exc.reason or exc))
+    except (socket.timeout, OSError) as exc:
+        raise ConnectError(params.address, "hung", "no MySQL handshake within %ss (%s)" % (params.read_timeout, exc))
+    return Session(params, conn, time.monotonic() - started)

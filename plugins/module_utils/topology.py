@@ -1,0 +1,71 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, dbaops
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Gather every member of a cluster at once and analyse it."""
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+from ansible_collections.dbaops.mysql_ha.plugins.module_utils.analysis import analyze_cluster
+from ansible_collections.dbaops.mysql_ha.plugins.module_utils.collect.replication import (
+    gather_replication,
+    unreachable_facts,
+)
+from ansible_collections.dbaops.mysql_ha.plugins.module_utils.errors import ConfigError, MysqlhaError
+
+__all__ = ["parse_member", "gather_members", "gather_topology"]
+
+
+def parse_member(text):
+    """``host:port`` (or ``[v6]:port``, or ``host``) -> (host, port)."""
+    text = str(text).strip()
+    if not text:
+        raise ConfigError("empty cluster member")
+    if text.startswith("["):
+        host, _, rest = text[1:].partition("]")
+        port = rest.lstrip(":") or "3306"
+    elif text.count(":") == 1:
+        host, port = text.split(":")
+    else:
+        host, port = text, "3306"
+    try:
+        port = int(port)
+    except ValueError:
+        raise ConfigError("cluster member %r: port %r is not a number" % (text, port))
+    if not 0 < port < 65536:
+        raise ConfigError("cluster member %r: port %d is out of range" % (text, port))
+    return host, port
+
+
+def _gather_one(params, options):
+    try:
+        return gather_replication(params, **options)
+    except MysqlhaError as exc:
+        return unreachable_facts(params.address, exc)
+
+
+def gather_members(member_params, options=None, max_workers=16):
+    """{address: facts} for every ConnectionParams, gathered concurrently.
+
+    A member that cannot be reached or read becomes unreachable_facts(); this
+    never raises for one bad member.
+    """
+    options = options or {}
+    if not member_params:
+        return {}
+    workers = max(1, min(max_workers, len(member_params)))
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        futures = [(p.address, pool.submit(_gather_one, p, options)) for p in member_params]
+        return dict((address, future.result()) for address, future in futures)
+
+
+def gather_topology(member_params, name=None, options=None, known_primary=None):
+    """Gather all members and return ``{"members": ..., "cluster": ...}``."""
+    started = time.monotonic()
+    members = gather_members(member_params, options)
+    cluster = analyze_cluster(members, name=name, known_primary=known_primary)
+    cluster["duration_ms"] = round((time.monotonic() - started) * 1000.0, 3)
+    return {"members": members, "cluster": cluster}

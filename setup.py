@@ -1,0 +1,22 @@
+"""Install the collection into site-packages' ansible_collections/ and the mysqlha command.
+
+The repository root *is* the collection root, so it is mapped onto the
+package ``ansible_collections.dbaops.mysql_ha``; ansible finds collections on
+sys.path, which makes ``ansible-doc dbaops.mysql_ha.replication_facts`` work
+after ``pip install .``.  Metadata lives in pyproject.toml.
+"""
+from setuptools import find_namespace_packages, setup
+
+PREFIX = "ansible_collections.dbaops.mysql_ha"
+SUBPACKAGES = find_namespace_packages(
+    include=["plugins", "plugins.*", "engine", "engine.*", "extensions", "extensions.*"],
+    exclude=["*.__pycache__"],
+)
+
+setup(
+    packages=[PREFIX] + [f"{PREFIX}.{name}" for name in SUBPACKAGES],
+    package_dir={PREFIX: "."},
+    package_data={PREFIX: ["galaxy.yml", "meta/*.yml", "rules/*.yml", "docs/schemas/*.json", "README.md",
+                           "playbooks/*.yml", "COPYING"]},
+    include_package_data=False,
+)

@@ -1,0 +1,23 @@
+"""Make this checkout importable as ansible_collections.dbaops.mysql_ha.
+
+The repository root is the collection root; a symlink under tests/output
+gives it the ansible_collections/dbaops/mysql_ha path that both Python imports
+and ansible-playbook (ANSIBLE_COLLECTIONS_PATH) need.  It is put first on
+sys.path so the checkout, not an installed copy, is what the tests exercise.
+"""
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+COLLECTIONS = REPO / "tests" / "output" / "collections"
+_link = COLLECTIONS / "ansible_collections" / "dbaops" / "mysql_ha"
+_link.parent.mkdir(parents=True, exist_ok=True)
+if not _link.is_symlink() or os.readlink(_link) != str(REPO):
+    if _link.is_symlink() or _link.exists():
+        _link.unlink()
+    _link.symlink_to(REPO, target_is_directory=True)
+sys.path.insert(0, str(COLLECTIONS))
+os.environ["ANSIBLE_COLLECTIONS_PATH"] = str(COLLECTIONS)

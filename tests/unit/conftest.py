@@ -1,0 +1,15 @@
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+SCHEMAS = Path(__file__).resolve().parents[2] / "docs" / "schemas"
+
+
+@pytest.fixture(scope="session")
+def replication_schema():
+    return json.loads((SCHEMAS / "mysql_replication.schema.json").read_text())

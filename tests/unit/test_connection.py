@@ -1,0 +1,126 @@
+"""Connection options and the classification of failures, against real loopback sockets."""
+from __future__ import annotations
+
+import socket
+import threading
+
+import pytest
+
+from ansible_collections.dbaops.mysql_ha.plugins.module_utils.connection import (
+    ConnectionParams,
+    connect,
+    read_option_file,
+    resolve_params,
+)
+from ansible_collections.dbaops.mysql_ha.plugins.module_utils.errors import ConfigError, ConnectError
+
+
+def params(**kw):
+    kw.setdefault("config_file", "/dev/null")
+    return resolve_params(ConnectionParams(**kw))
+
+
+def test_password_never_appears_in_repr():
+    p = ConnectionParams(host="db1", user="monitor", password="s3cr3t-pass")
+    assert "s3cr3t-pass" not in repr(p) and "********" in repr(p)
+
+
+def test_option_file_fills_unset_options_and_explicit_ones_win(tmp_path):
+    cnf = tmp_path / "my.cnf"
+    cnf.write_text("!includedir /etc/mysql/conf.d/\n[client]\nuser = monitor\npassword = 'from file'\nport=3307\n"
+                   "[mysqlha]\nssl_mode = required\n")
+    resolved = resolve_params(ConnectionParams(host="db1", user="other", config_file=str(cnf)))
+    assert (resolved.user, resolved.password, resolved.port, resolved.ssl_mode) == ("other", "from file", 3307, "required")
+
+
+def test_an_explicit_option_file_that_is_missing_is_an_error_naming_it(tmp_path):
+    with pytest.raises(ConfigError, match="cannot read option file .*nope.cnf"):
+        resolve_params(ConnectionParams(host="db1", config_file=str(tmp_path / "nope.cnf")))
+
+
+def test_garbage_option_file_is_an_error_naming_it(tmp_path):
+    bad = tmp_path / "bad.cnf"
+    bad.write_bytes(b"user=x\n[client\n")
+    with pytest.raises(ConfigError, match="bad.cnf"):
+        read_option_file(str(bad))
+
+
+@pytest.mark.parametrize("kw,message", [
+    (dict(ssl_mode="verify_ca"), "needs ssl_ca"),
+    (dict(ssl_mode="bogus"), "ssl_mode must be one of"),
+    (dict(ssl_mode="disabled", ssl_ca="/etc/hostname"), "contradicts"),
+    (dict(ssl_cert="/etc/hostname"), "go together"),
+    (dict(ssl_ca="/nonexistent/ca.pem"), "does not exist"),
+    (dict(port="abc"), "port must be a number"),
+])
+def test_contradictory_or_incomplete_tls_and_port_options_are_refused(kw, message):
+    with pytest.raises(ConfigError, match=message):
+        params(host="db1", **kw)
+
+
+def test_ssl_ca_alone_means_verify_ca_like_the_mysql_client(tmp_path):
+    ca = tmp_path / "ca.pem"
+    ca.write_text("x")
+    assert params(host="db1", ssl_ca=str(ca)).ssl_mode == "verify_ca"
+    assert params(host="db1").ssl_mode == "preferred"
+
+
+def test_a_non_pem_ca_file_is_a_clear_config_error(tmp_path):
+    ca = tmp_path / "ca.pem"
+    ca.write_text("this is not a certificate")
+    with pytest.raises(ConfigError, match="cannot load TLS files"):
+        connect(params(host="127.0.0.1", port=1, ssl_ca=str(ca)))
+
+
+def _free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_nobody_listening_is_refused():
+    port = _free_port()
+    with pytest.raises(ConnectError) as info:
+        connect(params(host="127.0.0.1", port=port, connect_timeout=1))
+    assert info.value.kind == "refused" and f"127.0.0.1:{port}" in str(info.value)
+
+
+def test_a_listener_that_never_sends_a_handshake_is_hung_not_refused():
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(5)  # the kernel accepts; nobody ever speaks: a frozen server
+    try:
+        with pytest.raises(ConnectError) as info:
+            connect(params(host="127.0.0.1", port=listener.getsockname()[1], connect_timeout=0.5))
+        assert info.value.kind == "hung"
+        assert "no MySQL handshake" in str(info.value)
+    finally:
+        listener.close()
+
+
+def test_a_server_that_closes_during_the_handshake_is_lost():
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(5)
+
+    def close_at_once():
+        conn, _ = listener.accept()
+        conn.close()
+
+    thread = threading.Thread(target=close_at_once, daemon=True)
+    thread.start()
+    try:
+        with pytest.raises(ConnectError) as info:
+            connect(params(host="127.0.0.1", port=listener.getsockname()[1], connect_timeout=2))
+        assert info.value.kind in ("lost", "error")
+        assert info.value.kind != "hung"
+    finally:
+        thread.join(2)
+        listener.close()
+
+
+def test_an_unresolvable_host_is_unreachable():
+    with pytest.raises(ConnectError) as info:
+        connect(params(host="no-such-host.invalid", port=3306, connect_timeout=1))
+    assert info.value.kind == "unreachable"
+    assert "no-such-host.invalid:3306" in str(info.value)

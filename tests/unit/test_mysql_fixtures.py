@@ -1,0 +1,80 @@
+"""MySQL-only collection paths, driven by rows that follow the MySQL manual column by column."""
+from __future__ import annotations
+
+import jsonschema
+import pytest
+from fixture_session import FixtureSession
+
+from ansible_collections.dbaops.mysql_ha.plugins.module_utils.analysis import analyze_cluster
+from ansible_collections.dbaops.mysql_ha.plugins.module_utils.collect.replication import collect_replication
+
+U_SRC = "5b3c9d2e-1f6a-11ef-8c1d-0242ac120002"
+U_ME = "6c4dae3f-1f6a-11ef-8c1d-0242ac120003"
+U_OTHER = "7d5ebf40-1f6a-11ef-8c1d-0242ac120004"
+
+
+def collect(name):
+    session = FixtureSession(name)
+    return collect_replication(session), session
+
+
+def test_mysql84_uses_replica_and_binary_log_status_statements_and_reads_every_channel(replication_schema):
+    facts, session = collect("mysql84_two_channels")
+    assert "SHOW REPLICA STATUS" in session.executed
+    assert "SHOW BINARY LOG STATUS" in session.executed
+    assert "SHOW MASTER STATUS" not in session.executed  # removed in 8.4
+    assert [c["name"] for c in facts["channels"]] == ["", "analytics"]
+    default, analytics = facts["channels"]
+    assert (default["io_running"], default["sql_running"], default["seconds_behind_source"]) == ("yes", True, 3)
+    assert default["ssl"] == {"allowed": True, "verify_server_cert": True, "ca_file": "/etc/mysql/ca.pem", "cert": None, "cipher": None}
+    assert default["using_gtid"] == "auto_position"
+    assert default["last_heartbeat_timestamp"] == "2026-11-21 05:00:00.123456"
+    assert default["received_heartbeats"] == 9310
+    assert analytics["sql_running"] is False and analytics["seconds_behind_source"] is None
+    assert analytics["last_sql_errno"] == 1062
+    assert analytics["worker_errors"][0]["errno"] == 1062
+    assert "Duplicate entry '7'" in analytics["worker_errors"][0]["error"]
+    assert analytics["last_sql_error_timestamp"] == "241121 05:00:01"
+    assert facts["gtid"]["executed"] == f"{U_SRC}:1-1198:batch:1-4,{U_ME}:1-3,{U_OTHER}:1-47"
+    assert facts["binlog"] == {"enabled": True, "file": "binlog.000011", "position": 4567, "format": "ROW",
+                               "log_replica_updates": True, "sync_binlog": 1}
+    assert facts["role"] == "replica" and facts["super_read_only"] is True
+    assert facts["semi_sync"]["replica_enabled"] and facts["semi_sync"]["replica_status"]
+    # SHOW REPLICAS needs REPLICATION SLAVE, which a monitor should not hold: skipped, not "missing".
+    assert facts["collection"]["missing_privileges"] == []
+    jsonschema.validate(facts, replication_schema)
+
+
+def test_mysql57_uses_slave_statements_and_reports_connecting_io_with_unknown_lag(replication_schema):
+    facts, session = collect("mysql57_io_connecting")
+    assert "SHOW SLAVE STATUS" in session.executed and "SHOW MASTER STATUS" in session.executed
+    (channel,) = facts["channels"]
+    assert channel["io_running"] == "connecting"
+    assert channel["source_host"] == "db1.example.com" and channel["source_server_id"] == 1
+    # The server printed 0, but with the IO thread down the lag is unknown.
+    assert channel["seconds_behind_source"] is None
+    assert channel["last_io_errno"] == 2003
+    missing = facts["collection"]["missing_privileges"]
+    assert {m["errno"] for m in missing} == {1142}
+    assert all(m["privileges"] == ["SELECT ON performance_schema.*"] for m in missing)
+    assert len(missing) == 3
+    jsonschema.validate(facts, replication_schema)
+
+
+def test_percona_group_replication_member_facts_and_cluster_kind(replication_schema):
+    facts, _ = collect("percona80_group_replication")
+    assert (facts["flavor"], facts["variant"], facts["version"]) == ("mysql", "percona", "8.0.36")
+    group = facts["group_replication"]
+    assert group["member_role"] == "PRIMARY" and group["single_primary_mode"] is True
+    assert group["online_members"] == 2 and len(group["members"]) == 3
+    assert [m["state"] for m in group["members"]] == ["ONLINE", "ONLINE", "UNREACHABLE"]
+    assert facts["role"] == "primary"
+    jsonschema.validate(facts, replication_schema)
+    cluster = analyze_cluster({"gr1:3306": facts})
+    assert cluster["kind"] == "group_replication" and cluster["primary"] == "gr1:3306"
+
+
+@pytest.mark.parametrize("name", ["mysql84_two_channels", "mysql57_io_connecting", "percona80_group_replication"])
+def test_fixture_collection_is_one_round_trip(name):
+    _, session = collect(name)
+    assert session.round_trips == 1

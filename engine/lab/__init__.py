@@ -267,6 +267,10 @@ class Lab:
                 stopped.append(node.name)
         return stopped
 
+    def down_node(self, name: str) -> bool:
+        """Stop one lab server cleanly (SIGTERM), as a DBA's shutdown would."""
+        return stop_server(self.node(name))
+
     def destroy(self) -> None:
         self.down()
         shutil.rmtree(self.base, ignore_errors=True)

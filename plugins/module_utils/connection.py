@@ -62,6 +62,8 @@ OVERLOADED_ERRNOS = frozenset([1040, 1041, 1203, 1226, 1135])
 # Client errors meaning the connection is gone.
 CONNECTION_LOST_ERRNOS = frozenset([0, 2006, 2013, 2014, 2055])
 AUTH_ERRNOS = frozenset([1044, 1045, 1130, 1251, 1698, 1862])
+# 2026: TLS required but not offered or the TLS layer failed; 3159: the server insists on TLS.
+TLS_ERRNOS = frozenset([2026, 3159])
 
 
 class ConnectionParams:
@@ -228,6 +230,8 @@ def classify_mysql_error(exc):
     if isinstance(original, (socket.timeout,)) or (original is not None and isinstance(original, OSError)
                                                     and getattr(original, "errno", None) == errno_mod.ETIMEDOUT):
         return "hung", code, "the server accepted TCP but did not answer within the timeout (%s)" % message
+    if code in TLS_ERRNOS:
+        return "tls", code, message
     if code in OVERLOADED_ERRNOS:
         return "overloaded", code, message
     if code in AUTH_ERRNOS:

@@ -1,0 +1,79 @@
+"""Real MariaDB lab servers for the integration tests; every server started is stopped.
+
+Each test that breaks a server gets its own lab (a lab starts in about a second);
+read-only tests share one per module.  Labs live under tests/output/labs and
+are stopped at teardown whatever the test did.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+import tempfile
+import uuid
+from pathlib import Path
+
+import pytest
+
+from ansible_collections.dbaops.mysql_ha.engine.lab import Lab
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+SCHEMAS = Path(__file__).resolve().parents[2] / "docs" / "schemas"
+LAB_ROOT = Path(tempfile.gettempdir()) / "mysqlha-test-labs"
+
+pytestmark = pytest.mark.integration
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if "integration" in str(item.fspath):
+            item.add_marker(pytest.mark.integration)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _servers_installed():
+    if not shutil.which("mariadbd") and not os.path.exists("/usr/sbin/mariadbd"):
+        pytest.fail("mariadbd is not installed: run `apt-get install -y mariadb-server galera-4 rsync` "
+                    "(scripts/bootstrap does it)")
+
+
+class LabFactory:
+    def __init__(self):
+        self.labs: list[Lab] = []
+
+    def __call__(self, **topology) -> Lab:
+        # Short paths: unix socket paths are limited to 107 bytes.
+        base = LAB_ROOT / uuid.uuid4().hex[:10]
+        lab = Lab(str(base))
+        self.labs.append(lab)
+        return lab.up(**topology)
+
+    def stop_all(self):
+        for lab in self.labs:
+            lab.destroy()
+
+
+@pytest.fixture
+def make_lab():
+    factory = LabFactory()
+    yield factory
+    factory.stop_all()
+
+
+@pytest.fixture(scope="module")
+def shared_lab():
+    factory = LabFactory()
+    yield factory(replicas=2)
+    factory.stop_all()
+
+
+@pytest.fixture(scope="session")
+def replication_schema():
+    return json.loads((SCHEMAS / "mysql_replication.schema.json").read_text())
+
+
+@pytest.fixture(scope="session")
+def cluster_schema():
+    return json.loads((SCHEMAS / "mysql_topology.schema.json").read_text())["properties"]["cluster"]

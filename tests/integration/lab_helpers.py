@@ -1,0 +1,55 @@
+"""Helpers of the integration tests: run the collection through ansible-playbook."""
+from __future__ import annotations
+
+import os
+import tempfile
+import time
+
+import yaml
+
+from ansible_collections.dbaops.mysql_ha.engine.ansible_run import PLAYBOOKS, run_playbook
+from ansible_collections.dbaops.mysql_ha.engine.cli import lab_inventory
+from ansible_collections.dbaops.mysql_ha.engine.lab import Lab
+
+
+def analyse(lab: Lab, connect_timeout: int = 2, members: list[str] | None = None) -> dict:
+    """Run playbooks/lab_topology.yml through ansible-playbook; return its JSON."""
+    variables = dict(lab_inventory(lab), connect_timeout=connect_timeout)
+    if members is not None:
+        variables["members"] = members
+    proc, result = run_playbook(PLAYBOOKS / "lab_topology.yml", variables)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    return result
+
+
+def run_module(module: str, args: dict, check: bool = False) -> tuple[dict, str]:
+    """One task of dbaops.mysql_ha.<module> through ansible-playbook; returns the
+    registered result and everything ansible printed (to look for leaks)."""
+    play = [{
+        "name": f"run {module}", "hosts": "localhost", "gather_facts": False,
+        "tasks": [
+            {"name": "the module under test", f"dbaops.mysql_ha.{module}": args, "register": "out", "ignore_errors": True},
+            {"name": "save", "ansible.builtin.copy": {"dest": "{{ result_file }}", "content": "{{ out | to_nice_json }}"},
+             "check_mode": False},
+        ],
+    }]
+    with tempfile.NamedTemporaryFile("w", suffix=".yml", delete=False) as handle:
+        yaml.safe_dump(play, handle)
+        path = handle.name
+    try:
+        proc, result = run_playbook(path, {}, check=check)
+    finally:
+        os.unlink(path)
+    assert result, proc.stdout[-3000:] + proc.stderr[-3000:]
+    return result, proc.stdout + proc.stderr
+
+
+def wait_for(predicate, timeout: float = 20, interval: float = 0.2):
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition not met within {timeout}s")
+        time.sleep(interval)

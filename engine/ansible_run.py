@@ -29,6 +29,8 @@ def playbook_env() -> dict:
     env = dict(os.environ)
     env["ANSIBLE_COLLECTIONS_PATH"] = os.pathsep.join(
         [str(COLLECTIONS_PATH)] + [p for p in env.get("ANSIBLE_COLLECTIONS_PATH", "").split(os.pathsep) if p])
+    # Use the collection beside this engine, never another copy found on sys.path.
+    env["ANSIBLE_COLLECTIONS_SCAN_SYS_PATH"] = "false"
     env.setdefault("ANSIBLE_LOCALHOST_WARNING", "false")
     env.setdefault("ANSIBLE_INVENTORY_UNPARSED_WARNING", "false")
     env.setdefault("ANSIBLE_NOCOLOR", "1")
@@ -47,6 +49,6 @@ def run_playbook(playbook: str | Path, extra_vars: dict, check: bool = False) ->
         cmd = [ansible_playbook_binary(), "-i", "localhost,", "-c", "local", "-e", f"@{vars_file}", str(playbook)]
         if check:
             cmd.append("--check")
-        proc = subprocess.run(cmd, capture_output=True, text=True, env=playbook_env(), timeout=600)
+        proc = subprocess.run(cmd, capture_output=True, text=True, env=playbook_env(), timeout=600, check=False)
         result = json.loads(Path(result_file).read_text()) if os.path.exists(result_file) else {}
         return proc, result

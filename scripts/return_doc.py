@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Print the RETURN documentation of a module's facts from the JSON Schema in docs/schemas.
 
 The modules' RETURN blocks are this script's output (a unit test checks that

@@ -48,8 +48,9 @@ def default_lab_dir() -> str:
 class Lab:
     """A set of lab servers under one directory."""
 
-    def __init__(self, base: str | None = None):
+    def __init__(self, base: str | None = None, die_with_parent: bool = False):
         self.base = os.path.abspath(base or default_lab_dir())
+        self.die_with_parent = die_with_parent
         self.nodes: list[Node] = []
         self.topology: dict = {}
         self.log: list[str] = []
@@ -143,7 +144,7 @@ class Lab:
 
     def _start_all(self, nodes: list[Node], options: dict[str, list[str]]) -> None:
         for node in nodes:
-            start_server(node, options[node.name])
+            start_server(node, options[node.name], die_with_parent=self.die_with_parent)
         self._save()
         for node in nodes:
             wait_ready(node, timeout=60, params=self.params(node))
@@ -184,7 +185,7 @@ class Lab:
                     "MASTER_HEARTBEAT_PERIOD=1, MASTER_DELAY=%s",
                     (primary.port, REPL_USER, repl_password, delay))
                 session.execute("START SLAVE")
-        self.wait_replicating([n for n in nodes[1:]])
+        self.wait_replicating(list(nodes[1:]))
 
     def wait_replicating(self, nodes: list[Node], timeout: float = 30) -> None:
         """Wait until every node's IO and SQL threads run."""
@@ -237,7 +238,7 @@ class Lab:
                     'evs.suspect_timeout=PT3S;evs.inactive_timeout=PT6S;evs.keepalive_period=PT1S;'
                     'gcache.size=16M"' % (node.galera_port, node.ist_port)]
             args = ("--wsrep-new-cluster",) if index == 0 else ()
-            start_server(node, opts, args)
+            start_server(node, opts, args, die_with_parent=self.die_with_parent)
             self._save()
             self.wait_synced(node, timeout=90)
 

@@ -6,6 +6,7 @@ it was started with after checking that the PID still runs our datadir.
 """
 from __future__ import annotations
 
+import ctypes
 import os
 import secrets
 import shutil
@@ -162,7 +163,7 @@ def build_template(base: str, log: list[str], attempts: int = 3) -> dict:
                "--skip-test-db", "--innodb-log-file-size=8M", "--innodb-buffer-pool-size=16M"]
         if os.geteuid() == 0:
             cmd.append("--user=root")
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=120, check=False)
         missing = [m for m in TEMPLATE_MARKERS if not os.path.exists(os.path.join(datadir, m))]
         if proc.returncode != 0 or missing:
             last_error = (f"mariadb-install-db attempt {attempt}: exit {proc.returncode}, "
@@ -171,7 +172,7 @@ def build_template(base: str, log: list[str], attempts: int = 3) -> dict:
             continue
         node = Node(name="template", role="template", server_id=1, port=0, dir=template)
         try:
-            start_server(node, ["skip-networking", "skip-log-bin"])
+            start_server(node, ["skip-networking", "skip-log-bin"], die_with_parent=True)
             wait_ready(node, timeout=60, params=root_socket_params(node))
             with connect(root_socket_params(node)) as session:
                 create_lab_accounts(session, secrets_out)
@@ -215,14 +216,28 @@ def option_text(node: Node, options: list[str]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def start_server(node: Node, options: list[str], args: tuple[str, ...] = ()) -> None:
-    """Write the option file and start mariadbd in the background."""
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent() -> None:
+    """In the child before exec: the kernel sends SIGKILL when our parent dies."""
+    ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
+def start_server(node: Node, options: list[str], args: tuple[str, ...] = (), die_with_parent: bool = False) -> None:
+    """Write the option file and start mariadbd in the background.
+
+    ``die_with_parent`` (tests) ties the server's life to this process, so a
+    test run that is killed cannot leave servers behind; ``mysqlha lab up``
+    leaves it off, since its servers must outlive the command.
+    """
     mariadbd = find_binary("mariadbd", "mysqld")
     os.makedirs(node.dir, exist_ok=True)
     Path(node.option_file).write_text(option_text(node, options))
     log = open(node.error_log, "ab")
     proc = subprocess.Popen([mariadbd, f"--defaults-file={node.option_file}", *args],
-                            stdout=log, stderr=log, stdin=subprocess.DEVNULL, start_new_session=True)
+                            stdout=log, stderr=log, stdin=subprocess.DEVNULL, start_new_session=True,
+                            preexec_fn=_die_with_parent if die_with_parent else None)
     log.close()
     node.pid = proc.pid
     # Reap the child whenever it exits so it never lingers as a zombie.
@@ -284,7 +299,7 @@ def stop_server(node: Node, timeout: float = 30) -> bool:
         os.kill(pid, signal.SIGKILL)
     except ProcessLookupError:
         return True
-    for _ in range(100):
+    for _attempt in range(100):
         _reap(pid)
         if not pid_runs_datadir(pid, node.datadir):
             break

@@ -43,25 +43,29 @@ CODE_PRIORITY = (
 )
 
 
-def _address_keys(host, port, _cache={}):
+# host name -> its IP addresses, resolved once per process.
+_RESOLVED = {}
+
+
+def _address_keys(host, port):
     """Every ``host:port`` spelling that may name one server (name and IPs)."""
     if not host or not port:
         return set()
     keys = set(["%s:%s" % (host.lower(), port)])
     if host in ("localhost",):
         keys.add("127.0.0.1:%s" % port)
-    if host not in _cache:
+    if host not in _RESOLVED:
         try:
-            _cache[host] = set(info[4][0] for info in socket.getaddrinfo(host, None, 0, socket.SOCK_STREAM))
+            _RESOLVED[host] = set(info[4][0] for info in socket.getaddrinfo(host, None, 0, socket.SOCK_STREAM))
         except (socket.gaierror, UnicodeError):
-            _cache[host] = set()
-    for ip in _cache[host]:
+            _RESOLVED[host] = set()
+    for ip in _RESOLVED[host]:
         keys.add("%s:%s" % (ip, port))
     return keys
 
 
 def _member_keys(address, facts):
-    host, _, port = address.rpartition(":")
+    host, _sep, port = address.rpartition(":")
     keys = _address_keys(host, port) | set([address])
     if facts.get("reachable"):
         if facts.get("hostname") and facts.get("port"):

@@ -9,7 +9,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.dbaops.mysql_ha.plugins.module_utils.connection import ConnectionParams, SSL_MODES
+from ansible_collections.dbaops.mysql_ha.plugins.module_utils.connection import SSL_MODES, ConnectionParams
 
 __all__ = ["connection_argument_spec", "connection_params"]
 

@@ -121,7 +121,7 @@ def read_option_file(path, groups=("client", "mysqlha")):
     try:
         with open(path) as handle:
             text = "".join(line for line in handle if not line.lstrip().startswith("!"))
-    except (IOError, OSError) as exc:
+    except OSError as exc:
         raise ConfigError("cannot read option file %s: %s" % (path, exc.strerror or exc))
     except UnicodeDecodeError:
         raise ConfigError("option file %s is not valid UTF-8 text" % path)
@@ -227,8 +227,8 @@ def classify_mysql_error(exc):
     original = getattr(exc, "original_exception", None)
     if isinstance(original, ssl.SSLError) or isinstance(exc, ssl.SSLError):
         return "tls", code, "TLS handshake failed: %s" % (getattr(original or exc, "reason", None) or original or exc)
-    if isinstance(original, (socket.timeout,)) or (original is not None and isinstance(original, OSError)
-                                                    and getattr(original, "errno", None) == errno_mod.ETIMEDOUT):
+    timed_out = isinstance(original, OSError) and getattr(original, "errno", None) == errno_mod.ETIMEDOUT
+    if isinstance(original, socket.timeout) or timed_out:
         return "hung", code, "the server accepted TCP but did not answer within the timeout (%s)" % message
     if code in TLS_ERRNOS:
         return "tls", code, message

@@ -25,7 +25,7 @@ def parse_member(text):
     if not text:
         raise ConfigError("empty cluster member")
     if text.startswith("["):
-        host, _, rest = text[1:].partition("]")
+        host, _sep, rest = text[1:].partition("]")
         port = rest.lstrip(":") or "3306"
     elif text.count(":") == 1:
         host, port = text.split(":")

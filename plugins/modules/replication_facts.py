@@ -20,7 +20,7 @@ description:
     flavour and version come from one resolver.
   - The facts follow the JSON Schema C(docs/schemas/mysql_replication.schema.json) of this collection.
 author:
-  - dbaops
+  - dbaops team (@dbaops)
 extends_documentation_fragment:
   - dbaops.mysql_ha.connection
 options:
@@ -770,7 +770,6 @@ ansible_facts:
 """
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
-
 from ansible_collections.dbaops.mysql_ha.plugins.module_utils.ansible_support import (
     connection_argument_spec,
     connection_params,

@@ -21,7 +21,7 @@ description:
   - A member that cannot be reached is part of the result, not a task failure.
   - The result follows the JSON Schema C(docs/schemas/mysql_topology.schema.json) of this collection.
 author:
-  - dbaops
+  - dbaops team (@dbaops)
 extends_documentation_fragment:
   - dbaops.mysql_ha.connection
 options:
@@ -169,7 +169,6 @@ members:
 """
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
-
 from ansible_collections.dbaops.mysql_ha.plugins.module_utils.ansible_support import (
     connection_argument_spec,
     connection_params,

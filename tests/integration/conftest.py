@@ -9,13 +9,13 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import sys
 import tempfile
 import uuid
 from pathlib import Path
 
 import pytest
-
 from ansible_collections.dbaops.mysql_ha.engine.lab import Lab
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -24,6 +24,9 @@ SCHEMAS = Path(__file__).resolve().parents[2] / "docs" / "schemas"
 LAB_ROOT = Path(tempfile.gettempdir()) / "mysqlha-test-labs"
 
 pytestmark = pytest.mark.integration
+
+# A SIGTERM (a CI time limit, `timeout`) becomes an interrupt, so fixtures still stop their labs.
+signal.signal(signal.SIGTERM, signal.default_int_handler)
 
 
 def pytest_collection_modifyitems(items):
@@ -46,7 +49,7 @@ class LabFactory:
     def __call__(self, **topology) -> Lab:
         # Short paths: unix socket paths are limited to 107 bytes.
         base = LAB_ROOT / uuid.uuid4().hex[:10]
-        lab = Lab(str(base))
+        lab = Lab(str(base), die_with_parent=True)
         self.labs.append(lab)
         return lab.up(**topology)
 

@@ -6,7 +6,6 @@ import tempfile
 import time
 
 import yaml
-
 from ansible_collections.dbaops.mysql_ha.engine.ansible_run import PLAYBOOKS, run_playbook
 from ansible_collections.dbaops.mysql_ha.engine.cli import lab_inventory
 from ansible_collections.dbaops.mysql_ha.engine.lab import Lab

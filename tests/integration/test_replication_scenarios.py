@@ -8,7 +8,7 @@ from __future__ import annotations
 import time
 
 import jsonschema
-from lab_helpers import analyse, wait_for
+from lab_helpers import analyse, run_module, wait_for
 
 
 def by_name(lab, result):
@@ -234,3 +234,27 @@ def test_stopped_galera_node_leaves_a_cluster_of_two(make_lab):
     assert members_facts["galera1"]["galera"]["cluster_status"] == "Primary"
     assert members_facts["galera3"]["reachable"] is False
     assert result["cluster"]["analysis"]["code"] == "member_unreachable"
+
+
+def test_pt_heartbeat_lag_is_read_from_the_named_table(make_lab):
+    lab = make_lab(replicas=1)
+    with lab.session("primary") as primary:
+        # The pt-heartbeat table layout; a beat written 3 seconds ago (UTC, as with --utc).
+        primary.execute("CREATE DATABASE percona")
+        primary.execute("CREATE TABLE percona.heartbeat (ts varchar(26) NOT NULL, server_id int unsigned NOT NULL "
+                        "PRIMARY KEY, file varchar(255) DEFAULT NULL, position bigint unsigned DEFAULT NULL, "
+                        "relay_master_log_file varchar(255) DEFAULT NULL, exec_master_log_pos bigint unsigned DEFAULT NULL)")
+        primary.execute("INSERT INTO percona.heartbeat (ts, server_id) "
+                        "VALUES (DATE_FORMAT(UTC_TIMESTAMP(6) - INTERVAL 3 SECOND, '%Y-%m-%dT%H:%i:%s.%f'), 1)")
+    wait_for(lambda: _all_caught_up(lab))
+    node = lab.node("replica1")
+
+    result, _output = run_module("replication_facts", {"login_host": "127.0.0.1", "login_port": node.port,
+                                                       "config_file": lab.client_file, "heartbeat_table": "percona.heartbeat",
+                                                       "heartbeat_server_id": 1})
+    heartbeat = result["ansible_facts"]["mysql_replication"]["heartbeat"]
+    assert heartbeat["table"] == "percona.heartbeat" and heartbeat["source_server_id"] == 1
+    assert 3.0 <= heartbeat["lag_seconds"] < 60
+    bad, _output = run_module("replication_facts", {"login_host": "127.0.0.1", "login_port": node.port,
+                                                    "config_file": lab.client_file, "heartbeat_table": "x; DROP TABLE y"})
+    assert bad["failed"] is True and "heartbeat_table" in bad["msg"]

@@ -5,7 +5,6 @@ import socket
 import threading
 
 import pytest
-
 from ansible_collections.dbaops.mysql_ha.plugins.module_utils.connection import (
     ConnectionParams,
     connect,
@@ -104,7 +103,7 @@ def test_a_server_that_closes_during_the_handshake_is_lost():
     listener.listen(5)
 
     def close_at_once():
-        conn, _ = listener.accept()
+        conn, _peer = listener.accept()
         conn.close()
 
     thread = threading.Thread(target=close_at_once, daemon=True)

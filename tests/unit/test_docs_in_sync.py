@@ -11,10 +11,9 @@ import yaml
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "scripts"))
-from return_doc import return_doc  # noqa: E402
-
 from ansible_collections.dbaops.mysql_ha.plugins.doc_fragments.connection import ModuleDocFragment  # noqa: E402
 from ansible_collections.dbaops.mysql_ha.plugins.module_utils.ansible_support import connection_argument_spec  # noqa: E402
+from return_doc import return_doc  # noqa: E402
 
 
 def module_docs(name):

@@ -3,10 +3,9 @@ from __future__ import annotations
 
 import jsonschema
 import pytest
-from fixture_session import FixtureSession
-
 from ansible_collections.dbaops.mysql_ha.plugins.module_utils.analysis import analyze_cluster
 from ansible_collections.dbaops.mysql_ha.plugins.module_utils.collect.replication import collect_replication
+from fixture_session import FixtureSession
 
 U_SRC = "5b3c9d2e-1f6a-11ef-8c1d-0242ac120002"
 U_ME = "6c4dae3f-1f6a-11ef-8c1d-0242ac120003"
@@ -62,7 +61,7 @@ def test_mysql57_uses_slave_statements_and_reports_connecting_io_with_unknown_la
 
 
 def test_percona_group_replication_member_facts_and_cluster_kind(replication_schema):
-    facts, _ = collect("percona80_group_replication")
+    facts, _output = collect("percona80_group_replication")
     assert (facts["flavor"], facts["variant"], facts["version"]) == ("mysql", "percona", "8.0.36")
     group = facts["group_replication"]
     assert group["member_role"] == "PRIMARY" and group["single_primary_mode"] is True
@@ -76,5 +75,5 @@ def test_percona_group_replication_member_facts_and_cluster_kind(replication_sch
 
 @pytest.mark.parametrize("name", ["mysql84_two_channels", "mysql57_io_connecting", "percona80_group_replication"])
 def test_fixture_collection_is_one_round_trip(name):
-    _, session = collect(name)
+    _facts, session = collect(name)
     assert session.round_trips == 1

@@ -112,13 +112,16 @@ def collect_replication(session, heartbeat_table=None, heartbeat_server_id=None,
     version = parse_version(session.server_version, address=address)
     dialect = resolve(version)
     statements = list(dialect.collection_statements())
+    heartbeat_sql = None
     if heartbeat_table:
-        statements.append(_heartbeat_sql(heartbeat_table, heartbeat_server_id, heartbeat_utc))
+        heartbeat_sql = _heartbeat_sql(heartbeat_table, heartbeat_server_id, heartbeat_utc)
+        statements.append(heartbeat_sql)
+    optional = dialect.optional_statements()
+    statements.extend(optional)
     results = dict((r.sql, r) for r in session.run_batch(statements))
 
     errors = []
     missing = []
-    optional = (dialect.replica_hosts_sql,)
 
     def rows_of(sql):
         result = results.get(sql)
@@ -143,7 +146,7 @@ def collect_replication(session, heartbeat_table=None, heartbeat_server_id=None,
     host_rows = rows_of(dialect.replica_hosts_sql)
     dump_rows = rows_of(dialect.dump_threads_sql())
     extra = dict((sql, rows_of(sql)) for sql in dialect.extra_statements)
-    heartbeat_rows = rows_of(statements[-1]) if heartbeat_table else None
+    heartbeat_rows = rows_of(heartbeat_sql) if heartbeat_sql else None
 
     if version.flavor == "mysql" and "percona" in (as_text(variables.get("version_comment")) or "").lower():
         version = parse_version(session.server_version, variables.get("version_comment"), address)

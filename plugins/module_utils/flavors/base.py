@@ -72,9 +72,18 @@ class Dialect:
                 "WHERE COMMAND LIKE 'Binlog Dump%'")
 
     def collection_statements(self):
-        """The statements of one full replication collection, in batch order."""
+        """The statements of one full replication collection, in batch order.
+
+        ``replica_hosts_sql`` needs a privilege a monitoring login should not
+        hold (REPLICATION SLAVE / REPLICATION MASTER ADMIN); it is optional and
+        goes last, so that when it fails nothing after it has to be re-sent.
+        """
         return (self.variables_sql(), self.status_sql(), self.replica_status_sql,
-                self.binlog_status_sql, self.replica_hosts_sql, self.dump_threads_sql()) + tuple(self.extra_statements)
+                self.binlog_status_sql, self.dump_threads_sql()) + tuple(self.extra_statements)
+
+    def optional_statements(self):
+        """Statements whose privilege errors are not reported as missing privileges."""
+        return (self.replica_hosts_sql,)
 
     def needed_privilege(self, sql):
         for prefix, privilege in self.privileges.items():

@@ -6,6 +6,7 @@ sys.path, which makes ``ansible-doc dbaops.mysql_ha.replication_facts`` work
 after ``pip install .``.  Metadata lives in pyproject.toml.
 """
 from setuptools import find_namespace_packages, setup
+from setuptools.command.build_py import build_py
 
 PREFIX = "ansible_collections.dbaops.mysql_ha"
 SUBPACKAGES = find_namespace_packages(
@@ -13,10 +14,22 @@ SUBPACKAGES = find_namespace_packages(
     exclude=["*.__pycache__"],
 )
 
+
+class BuildPy(build_py):
+    """Leave this file out: the root package holds data, not setup.py."""
+
+    def find_package_modules(self, package, package_dir):
+        modules = super().find_package_modules(package, package_dir)
+        if package == PREFIX:
+            return [m for m in modules if m[1] != "setup"]
+        return modules
+
+
 setup(
     packages=[PREFIX] + [f"{PREFIX}.{name}" for name in SUBPACKAGES],
     package_dir={PREFIX: "."},
     package_data={PREFIX: ["galaxy.yml", "meta/*.yml", "rules/*.yml", "docs/schemas/*.json", "README.md",
                            "playbooks/*.yml", "COPYING"]},
     include_package_data=False,
+    cmdclass={"build_py": BuildPy},
 )

@@ -1,0 +1,72 @@
+"""What a user installs: `pip install .` and `ansible-galaxy collection build` both give a
+collection that ansible finds and documents, and the mysqlha command."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tarfile
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+MODULES = ["replication_facts", "topology_facts"]
+
+
+def run(cmd, **kw):
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=300, check=False, **kw)
+
+
+@pytest.fixture(scope="module")
+def pip_target(tmp_path_factory):
+    target = tmp_path_factory.mktemp("site")
+    build = tmp_path_factory.mktemp("build")
+    proc = run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", str(target), str(REPO)],
+               env=dict(os.environ, TMPDIR=str(build)))
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    return target
+
+
+def test_pip_install_puts_the_collection_under_ansible_collections(pip_target):
+    root = pip_target / "ansible_collections" / "dbaops" / "mysql_ha"
+    for path in ("galaxy.yml", "meta/runtime.yml", "plugins/modules/replication_facts.py",
+                 "plugins/module_utils/gtid.py", "docs/schemas/mysql_replication.schema.json", "engine/cli.py"):
+        assert (root / path).is_file(), path
+    assert not (root / "setup.py").exists() and not (root / "tests").exists()
+
+
+@pytest.mark.parametrize("module", MODULES)
+def test_ansible_doc_renders_each_module_from_the_pip_install(pip_target, module):
+    env = dict(os.environ, PYTHONPATH=str(pip_target), ANSIBLE_COLLECTIONS_PATH=str(pip_target / "nothing-here"))
+    proc = run([str(BIN / "ansible-doc"), f"dbaops.mysql_ha.{module}"], env=env, cwd="/")
+    assert proc.returncode == 0, proc.stderr
+    assert f"dbaops.mysql_ha.{module}" in proc.stdout and "login_password" in proc.stdout
+
+
+def test_the_mysqlha_command_is_installed_and_answers(pip_target):
+    env = dict(os.environ, PYTHONPATH=str(pip_target))
+    proc = run([sys.executable, str(pip_target / "bin" / "mysqlha"), "lab", "--help"], env=env, cwd="/")
+    assert proc.returncode == 0, proc.stderr
+    assert "up" in proc.stdout and "down" in proc.stdout
+
+
+def test_galaxy_build_makes_a_tarball_that_installs_and_documents(tmp_path):
+    proc = run([str(BIN / "ansible-galaxy"), "collection", "build", str(REPO), "--output-path", str(tmp_path)])
+    assert proc.returncode == 0, proc.stderr
+    (tarball,) = tmp_path.glob("dbaops-mysql_ha-*.tar.gz")
+    with tarfile.open(tarball) as archive:
+        names = archive.getnames()
+    assert "plugins/modules/topology_facts.py" in names and "MANIFEST.json" in names
+    assert not [n for n in names if n.startswith((".ci", "tests/output", ".venv", "build/"))]
+    installed = tmp_path / "collections"
+    # Only the new path: otherwise galaxy finds this checkout (tests' collections path) and installs nothing.
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(installed), ANSIBLE_COLLECTIONS_SCAN_SYS_PATH="false")
+    proc = run([str(BIN / "ansible-galaxy"), "collection", "install", "--force", str(tarball), "-p", str(installed)],
+               env=env)
+    assert proc.returncode == 0, proc.stderr
+    assert (installed / "ansible_collections" / "dbaops" / "mysql_ha" / "MANIFEST.json").is_file()
+    for module in MODULES:
+        doc = run([str(BIN / "ansible-doc"), f"dbaops.mysql_ha.{module}"], env=env, cwd="/")
+        assert doc.returncode == 0 and str(installed) in doc.stdout, doc.stderr

@@ -37,10 +37,10 @@ NAIVE = [
 
 
 def measure(function, rounds):
-    for _ in range(min(20, rounds)):
+    for _warmup in range(min(20, rounds)):
         function()
     times = []
-    for _ in range(rounds):
+    for _round in range(rounds):
         started = time.perf_counter()
         function()
         times.append((time.perf_counter() - started) * 1000.0)

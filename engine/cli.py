@@ -18,6 +18,7 @@ def _lab_parser(sub: argparse._SubParsersAction) -> None:
     up.add_argument("--delayed", type=int, metavar="SECONDS", help="add a replica delayed by SECONDS")
     up.add_argument("--galera", type=int, default=0, metavar="N", help="also start an N-node Galera cluster")
     up.add_argument("--no-replication", action="store_true", help="start no primary/replicas (Galera only)")
+    up.add_argument("--tls", action="store_true", help="serve TLS from a CA made for the lab (tls/ca.pem)")
     for name, help_text in (("down", "stop every server the lab started"), ("status", "show the lab's servers"),
                             ("inventory", "print the lab as Ansible variables (YAML)")):
         lab_sub.add_parser(name, help=help_text)
@@ -52,7 +53,7 @@ def run_lab(args: argparse.Namespace) -> int:
     lab = Lab(args.dir)
     if args.lab_command == "up":
         lab.up(replicas=args.replicas, semi_sync=args.semi_sync, delayed=args.delayed, galera=args.galera,
-               replication=not args.no_replication)
+               replication=not args.no_replication, tls=args.tls)
         _print_status(lab, args.json)
         if not args.json:
             print(f"started in {lab.topology['seconds_to_start']}s")

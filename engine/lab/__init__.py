@@ -31,6 +31,7 @@ from ansible_collections.dbaops.mysql_ha.engine.lab.server import (
     wait_ready,
     write_client_file,
 )
+from ansible_collections.dbaops.mysql_ha.engine.lab.tls import make_lab_tls
 from ansible_collections.dbaops.mysql_ha.plugins.module_utils.connection import (
     ConnectionParams,
     Session,
@@ -111,8 +112,13 @@ class Lab:
 
     # ---- lifecycle -------------------------------------------------------
     def up(self, replicas: int = 2, semi_sync: bool = False, delayed: int | None = None,
-           galera: int = 0, replication: bool = True) -> Lab:
-        """Start a primary with ``replicas`` GTID replicas (and/or a Galera cluster)."""
+           galera: int = 0, replication: bool = True, tls: bool = False,
+           tls_names: tuple[str, ...] = ("localhost", "127.0.0.1")) -> Lab:
+        """Start a primary with ``replicas`` GTID replicas (and/or a Galera cluster).
+
+        ``tls`` makes a throw-away CA under ``tls/`` and serves a certificate for
+        ``tls_names`` from every replication node.
+        """
         if any(pid_runs_datadir(n.pid, n.datadir) for n in self.nodes):
             raise LabError(f"a lab is already running in {self.base}; run `mysqlha lab down` first")
         shutil.rmtree(self.base, ignore_errors=True)
@@ -122,7 +128,9 @@ class Lab:
         write_client_file(self.client_file, ADMIN_USER, passwords["admin"])
         write_client_file(os.path.join(self.base, "repl.cnf"), REPL_USER, passwords["repl"])
         self.topology = {"replicas": replicas if replication else 0, "semi_sync": semi_sync,
-                         "delayed": delayed, "galera": galera}
+                         "delayed": delayed, "galera": galera, "tls": None}
+        if tls:
+            self.topology["tls"] = make_lab_tls(os.path.join(self.base, "tls"), list(tls_names))
         try:
             if replication:
                 self._up_replication(replicas, semi_sync, delayed)
@@ -172,6 +180,9 @@ class Lab:
                          "rpl-semi-sync-master-timeout=1000"]
             if node.role == "replica":
                 opts.append("read-only=ON")
+            if self.topology.get("tls"):
+                files = self.topology["tls"]
+                opts += [f"ssl-ca={files['ca']}", f"ssl-cert={files['cert']}", f"ssl-key={files['key']}"]
             options[node.name] = opts
         self._start_all(nodes, options)
         primary = nodes[0]

@@ -219,6 +219,14 @@ def build_ssl_context(params):
     return context
 
 
+def _tls_message(exc):
+    """What went wrong in TLS, with the certificate check's own reason when there is one."""
+    verify = getattr(exc, "verify_message", None)
+    if verify:
+        return "TLS certificate verify failed: %s" % verify
+    return "TLS handshake failed: %s" % (getattr(exc, "reason", None) or exc)
+
+
 def classify_mysql_error(exc):
     """Map a PyMySQL exception to (kind, errno, message) without any password."""
     args = getattr(exc, "args", ())
@@ -226,7 +234,7 @@ def classify_mysql_error(exc):
     message = str(args[1]) if len(args) > 1 else str(exc)
     original = getattr(exc, "original_exception", None)
     if isinstance(original, ssl.SSLError) or isinstance(exc, ssl.SSLError):
-        return "tls", code, "TLS handshake failed: %s" % (getattr(original or exc, "reason", None) or original or exc)
+        return "tls", code, _tls_message(original if isinstance(original, ssl.SSLError) else exc)
     timed_out = isinstance(original, OSError) and getattr(original, "errno", None) == errno_mod.ETIMEDOUT
     if isinstance(original, socket.timeout) or timed_out:
         return "hung", code, "the server accepted TCP but did not answer within the timeout (%s)" % message
@@ -432,7 +440,7 @@ def connect(params, multi_statements=False):
                        "(frozen process, stalled disk or hung kernel thread?)" % params.read_timeout)
         raise ConnectError(params.address, kind, message, code)
     except ssl.SSLError as exc:
-        raise ConnectError(params.address, "tls", "TLS handshake failed: %s" % (exc.reason or exc))
+        raise ConnectError(params.address, "tls", _tls_message(exc))
     except (socket.timeout, OSError) as exc:
         raise ConnectError(params.address, "hung", "no MySQL handshake within %ss (%s)" % (params.read_timeout, exc))
     return Session(params, conn, time.monotonic() - started)

@@ -169,6 +169,7 @@ members:
 """
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+
 from ansible_collections.dbaops.mysql_ha.plugins.module_utils.ansible_support import (
     connection_argument_spec,
     connection_params,

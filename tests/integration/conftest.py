@@ -1,7 +1,7 @@
 """Real MariaDB lab servers for the integration tests; every server started is stopped.
 
 Each test that breaks a server gets its own lab (a lab starts in about a second);
-read-only tests share one per module.  Labs live under tests/output/labs and
+read-only tests share one per module.  Labs live under $TMPDIR/mysqlha-test-labs and
 are stopped at teardown whatever the test did.
 """
 from __future__ import annotations
@@ -11,17 +11,14 @@ import os
 import shutil
 import signal
 import sys
-import tempfile
-import uuid
 from pathlib import Path
 
 import pytest
-from ansible_collections.dbaops.mysql_ha.engine.lab import Lab
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from lab_helpers import LabFactory  # noqa: E402
 
 SCHEMAS = Path(__file__).resolve().parents[2] / "docs" / "schemas"
-LAB_ROOT = Path(tempfile.gettempdir()) / "mysqlha-test-labs"
 
 pytestmark = pytest.mark.integration
 
@@ -40,22 +37,6 @@ def _servers_installed():
     if not shutil.which("mariadbd") and not os.path.exists("/usr/sbin/mariadbd"):
         pytest.fail("mariadbd is not installed: run `apt-get install -y mariadb-server galera-4 rsync` "
                     "(scripts/bootstrap does it)")
-
-
-class LabFactory:
-    def __init__(self):
-        self.labs: list[Lab] = []
-
-    def __call__(self, **topology) -> Lab:
-        # Short paths: unix socket paths are limited to 107 bytes.
-        base = LAB_ROOT / uuid.uuid4().hex[:10]
-        lab = Lab(str(base), die_with_parent=True)
-        self.labs.append(lab)
-        return lab.up(**topology)
-
-    def stop_all(self):
-        for lab in self.labs:
-            lab.destroy()
 
 
 @pytest.fixture

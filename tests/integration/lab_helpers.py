@@ -4,11 +4,32 @@ from __future__ import annotations
 import os
 import tempfile
 import time
+import uuid
+from pathlib import Path
 
 import yaml
+
 from ansible_collections.dbaops.mysql_ha.engine.ansible_run import PLAYBOOKS, run_playbook
 from ansible_collections.dbaops.mysql_ha.engine.cli import lab_inventory
 from ansible_collections.dbaops.mysql_ha.engine.lab import Lab
+
+LAB_ROOT = Path(tempfile.gettempdir()) / "mysqlha-test-labs"
+
+
+class LabFactory:
+    def __init__(self):
+        self.labs: list[Lab] = []
+
+    def __call__(self, **topology) -> Lab:
+        # Short paths: unix socket paths are limited to 107 bytes.
+        base = LAB_ROOT / uuid.uuid4().hex[:10]
+        lab = Lab(str(base), die_with_parent=True)
+        self.labs.append(lab)
+        return lab.up(**topology)
+
+    def stop_all(self):
+        for lab in self.labs:
+            lab.destroy()
 
 
 def analyse(lab: Lab, connect_timeout: int = 2, members: list[str] | None = None) -> dict:

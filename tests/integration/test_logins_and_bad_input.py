@@ -7,9 +7,11 @@ import threading
 import time
 
 import pytest
+
 from ansible_collections.dbaops.mysql_ha.plugins.module_utils.collect.replication import gather_replication
 from ansible_collections.dbaops.mysql_ha.plugins.module_utils.connection import connect, resolve_params
 from ansible_collections.dbaops.mysql_ha.plugins.module_utils.errors import ConnectError
+
 from lab_helpers import run_module
 
 

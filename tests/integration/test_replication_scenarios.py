@@ -8,6 +8,7 @@ from __future__ import annotations
 import time
 
 import jsonschema
+
 from lab_helpers import analyse, run_module, wait_for
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import yaml
+
 from ansible_collections.dbaops.mysql_ha.plugins.module_utils.connection import StatementResult
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "mysql"

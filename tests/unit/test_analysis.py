@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import pytest
+
 from ansible_collections.dbaops.mysql_ha.plugins.module_utils.analysis import analyze_cluster
 
 P, R1, R2, R3 = "10.9.0.1:3306", "10.9.0.2:3306", "10.9.0.3:3306", "10.9.0.4:3306"

@@ -5,6 +5,7 @@ import socket
 import threading
 
 import pytest
+
 from ansible_collections.dbaops.mysql_ha.plugins.module_utils.connection import (
     ConnectionParams,
     connect,

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import pytest
+
 from ansible_collections.dbaops.mysql_ha.plugins.module_utils.errors import UnsupportedServer
 from ansible_collections.dbaops.mysql_ha.plugins.module_utils.flavors import parse_version, resolve
 from ansible_collections.dbaops.mysql_ha.plugins.module_utils.flavors.base import normalize_column, privileges_named_in

@@ -2,6 +2,9 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from ansible_collections.dbaops.mysql_ha.plugins.module_utils.gtid import (
     GtidError,
     GtidSet,
@@ -9,8 +12,6 @@ from ansible_collections.dbaops.mysql_ha.plugins.module_utils.gtid import (
     errant_gtids,
     transactions_missing,
 )
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 U1 = "3e11fa47-71ca-11e1-9e33-c80aa9429562"
 U2 = "8a94f357-aab4-11df-86ab-c80aa9429562"

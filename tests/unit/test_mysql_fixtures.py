@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import jsonschema
 import pytest
+
 from ansible_collections.dbaops.mysql_ha.plugins.module_utils.analysis import analyze_cluster
 from ansible_collections.dbaops.mysql_ha.plugins.module_utils.collect.replication import collect_replication
+
 from fixture_session import FixtureSession
 
 U_SRC = "5b3c9d2e-1f6a-11ef-8c1d-0242ac120002"

@@ -194,7 +194,11 @@ def create_lab_accounts(session: Session, passwords: dict) -> None:
     session.execute(f"CREATE USER '{REPL_USER}'@'127.0.0.1' IDENTIFIED BY %s", (passwords["repl"],))
     session.execute(f"GRANT REPLICATION SLAVE ON *.* TO '{REPL_USER}'@'127.0.0.1'")
     # root keeps unix_socket login only: the lab never hands out a blank password.
+    # mariadb-install-db also makes root@127.0.0.1, root@::1 and root@<hostname>
+    # with empty passwords; they go, as do anonymous accounts if any.
     session.execute("ALTER USER 'root'@'localhost' IDENTIFIED VIA unix_socket")
+    for row in session.query("SELECT User, Host FROM mysql.user WHERE (User = 'root' AND Host <> 'localhost') OR User = ''"):
+        session.execute("DROP USER %s@%s", (row["User"], row["Host"]))
 
 
 def root_socket_params(node: Node) -> ConnectionParams:

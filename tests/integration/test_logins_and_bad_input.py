@@ -156,3 +156,15 @@ def test_collection_against_a_frozen_server_returns_within_the_timeout(make_lab)
         assert info.value.kind == "hung"
     finally:
         lab.thaw("primary")
+
+
+def test_the_lab_has_no_blank_password_or_remote_root_account(shared_lab):
+    with shared_lab.session("primary") as admin:
+        rows = admin.query("SELECT User, Host, plugin, authentication_string FROM mysql.user WHERE is_role = 'N'")
+    accounts = {(r["User"], r["Host"]) for r in rows}
+    assert ("root", "localhost") in accounts
+    assert not [a for a in accounts if a[0] == "root" and a[1] != "localhost"]
+    assert not [a for a in accounts if a[0] == ""]
+    blank = [(r["User"], r["Host"]) for r in rows
+             if not r["authentication_string"] and r["plugin"] not in ("unix_socket",) and r["User"] != "mariadb.sys"]
+    assert blank == []

@@ -52,6 +52,15 @@ def test_healthy_topology_roles_equal_gtids_zero_lag(shared_lab, replication_sch
         assert facts["collection"]["missing_privileges"] == [] and facts["collection"]["errors"] == []
 
 
+def no_io_thread_streams(lab):
+    """True once no replica's IO thread is connected to its source."""
+    for node in lab.by_role("replica"):
+        with lab.session(node) as replica:
+            if replica.query("SHOW ALL SLAVES STATUS")[0]["Slave_IO_Running"] == "Yes":
+                return False
+    return True
+
+
 def _all_caught_up(lab):
     with lab.session("primary") as primary:
         target = primary.query("SELECT @@gtid_binlog_pos AS p")[0]["p"]
@@ -152,15 +161,7 @@ def test_transaction_written_on_a_replica_is_an_errant_gtid(make_lab):
 def test_killed_primary_is_dead_because_every_replica_lost_it(make_lab):
     lab = make_lab(replicas=2)
     lab.kill("primary")
-
-    def replicas_connecting():
-        for node in lab.by_role("replica"):
-            with lab.session(node) as replica:
-                if replica.query("SHOW ALL SLAVES STATUS")[0]["Slave_IO_Running"] == "Yes":
-                    return False
-        return True
-
-    wait_for(replicas_connecting)
+    wait_for(lambda: no_io_thread_streams(lab))
     result = analyse(lab)
     members = by_name(lab, result)
     assert members["primary"]["reachable"] is False and members["primary"]["reachability"] == "refused"
@@ -182,14 +183,7 @@ def test_frozen_primary_is_hung_while_replicas_stream_and_after_they_time_out(ma
         assert by_name(lab, streaming)["primary"]["reachability"] == "hung"
 
         # slave_net_timeout is 4s in the lab: wait until the replicas give up on it.
-        def replicas_gave_up():
-            for node in lab.by_role("replica"):
-                with lab.session(node) as replica:
-                    if replica.query("SHOW ALL SLAVES STATUS")[0]["Slave_IO_Running"] == "Yes":
-                        return False
-            return True
-
-        wait_for(replicas_gave_up, timeout=30)
+        wait_for(lambda: no_io_thread_streams(lab), timeout=30)
         timed_out = analyse(lab, connect_timeout=1)
         members = by_name(lab, timed_out)
         assert {channel_of(members[n])["io_running"] for n in ("replica1", "replica2")} == {"connecting"}

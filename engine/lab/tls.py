@@ -31,7 +31,7 @@ def _write_key(path: Path, key) -> None:
         handle.write(data)
 
 
-def make_ca(directory: str, name: str = "mysqlha lab CA", days: int = 30) -> tuple[Path, Path]:
+def make_ca(directory: str, name: str = "mysqlha lab CA", days: int = 3650) -> tuple[Path, Path]:
     """A self-signed CA; returns (ca.pem, ca-key.pem)."""
     out = Path(directory)
     out.mkdir(parents=True, exist_ok=True)
@@ -50,7 +50,7 @@ def make_ca(directory: str, name: str = "mysqlha lab CA", days: int = 30) -> tup
     return out / "ca.pem", out / "ca-key.pem"
 
 
-def make_server_cert(directory: str, names: list[str], days: int = 30) -> tuple[Path, Path]:
+def make_server_cert(directory: str, names: list[str], days: int = 365) -> tuple[Path, Path]:
     """A server certificate signed by the CA in ``directory``; returns (cert, key)."""
     out = Path(directory)
     ca_cert = x509.load_pem_x509_certificate((out / "ca.pem").read_bytes())

@@ -13,3 +13,8 @@ SCHEMAS = Path(__file__).resolve().parents[2] / "docs" / "schemas"
 @pytest.fixture(scope="session")
 def replication_schema():
     return json.loads((SCHEMAS / "mysql_replication.schema.json").read_text())
+
+
+@pytest.fixture(scope="session")
+def security_schema():
+    return json.loads((SCHEMAS / "mysql_security.schema.json").read_text())

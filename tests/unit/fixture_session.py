@@ -16,6 +16,11 @@ FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "mysql"
 
 
 def _key(sql: str) -> str:
+    for marker, key in (("information_schema.PLUGINS", "plugins"), ("SHOW SESSION STATUS", "session_status"),
+                        ("information_schema.SCHEMATA", "schemata"), ("FROM mysql.user", "accounts"),
+                        ("FROM mysql.db", "mysql.db"), ("mysql.global_grants", "global_grants")):
+        if marker in sql:
+            return key
     if sql.startswith("SHOW GLOBAL VARIABLES"):
         return "variables"
     if sql.startswith("SHOW GLOBAL STATUS"):

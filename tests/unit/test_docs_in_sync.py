@@ -30,6 +30,7 @@ def module_docs(name):
 @pytest.mark.parametrize("module,schema,fact", [
     ("replication_facts", "mysql_replication.schema.json", "mysql_replication"),
     ("topology_facts", "mysql_topology.schema.json", None),
+    ("security_facts", "mysql_security.schema.json", "mysql_security"),
 ])
 def test_module_return_doc_is_generated_from_the_schema(module, schema, fact):
     expected = yaml.safe_load(return_doc(str(REPO / "docs" / "schemas" / schema), fact))

@@ -79,3 +79,28 @@ def test_percona_group_replication_member_facts_and_cluster_kind(replication_sch
 def test_fixture_collection_is_one_round_trip(name):
     _facts, session = collect(name)
     assert session.round_trips == 1
+
+
+def test_mysql84_security_facts_read_dynamic_privileges_audit_log_and_the_password_component(security_schema):
+    from ansible_collections.dbaops.mysql_ha.plugins.module_utils.collect.security import collect_security
+
+    session = FixtureSession("mysql84_security")
+    facts = collect_security(session, policy={"admin_accounts": []})
+    assert session.round_trips == 1
+    assert any("mysql.global_grants" in sql for sql in session.executed)
+    accounts = {(a["user"], a["host"]): a for a in facts["accounts"]}
+    assert accounts[("app", "%")]["privileges"][-1] == "SYSTEM_VARIABLES_ADMIN"
+    assert accounts[("root", "localhost")]["privileges"][0] == "ALL"
+    assert accounts[("monitor", "10.0.9.9")]["ssl_type"] == "X509"
+    assert facts["audit"]["plugin"] == "audit_log" and facts["audit"]["enabled"] is True
+    assert facts["password_policy"]["validation"] == "validate_password"
+    assert facts["tls"]["require_secure_transport"] is True and facts["tls"]["cert_days_left"] > 3000
+    assert facts["test_databases"] == ["test"]
+    status = {k: v["status"] for k, v in facts["controls"].items()}
+    assert status["wildcard_hosts"] == "fail" and "'app'@'%'" in facts["controls"]["wildcard_hosts"]["evidence"]
+    assert status["remote_accounts_tls"] == "fail"        # app@% has no REQUIRE SSL
+    assert status["audit_log"] == "fail"                  # audit_log_rotate_on_size = 0: never rotated
+    assert status["empty_passwords"] == "pass"            # mysql.sys / mysql.session are locked
+    assert status["replication_account_tls"] == "pass"    # repl REQUIRE SSL
+    assert status["test_database"] == "fail" and status["password_validation"] == "pass"
+    jsonschema.validate(facts, security_schema)

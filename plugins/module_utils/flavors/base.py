@@ -85,12 +85,50 @@ class Dialect:
         """Statements whose privilege errors are not reported as missing privileges."""
         return (self.replica_hosts_sql,)
 
+    accounts_sql = None
+    extra_security_statements = ()
+
+    def security_variables_sql(self):
+        names = ", ".join("'%s'" % name for name in SECURITY_VARIABLES)
+        likes = " OR ".join("Variable_name LIKE '%s'" % p for p in SECURITY_VARIABLE_PREFIXES)
+        return "SHOW GLOBAL VARIABLES WHERE Variable_name IN (%s) OR %s" % (names, likes)
+
+    def security_statements(self):
+        """Statements of one security collection, in batch order (accounts first: most often denied)."""
+        return (self.security_variables_sql(),
+                "SELECT PLUGIN_NAME, PLUGIN_STATUS, PLUGIN_TYPE FROM information_schema.PLUGINS "
+                "WHERE PLUGIN_TYPE IN ('AUDIT', 'PASSWORD VALIDATION')",
+                "SHOW SESSION STATUS WHERE Variable_name IN ('Ssl_server_not_after', 'Ssl_server_not_before', "
+                "'Ssl_version', 'Ssl_cipher')",
+                "SELECT SCHEMA_NAME FROM information_schema.SCHEMATA",
+                self.replica_status_sql,
+                self.accounts_sql,
+                "SELECT DISTINCT Db, User, Host FROM mysql.db WHERE Db LIKE 'test%'") + tuple(self.extra_security_statements)
+
     def needed_privilege(self, sql):
         for prefix, privilege in self.privileges.items():
             if sql.startswith(prefix):
                 return privilege
         return None
 
+
+# mysql.user privilege columns (both flavours) -> privilege names.
+PRIVILEGE_COLUMNS = (
+    ("Select_priv", "SELECT"), ("Insert_priv", "INSERT"), ("Update_priv", "UPDATE"), ("Delete_priv", "DELETE"),
+    ("Create_priv", "CREATE"), ("Drop_priv", "DROP"), ("Reload_priv", "RELOAD"), ("Shutdown_priv", "SHUTDOWN"),
+    ("Process_priv", "PROCESS"), ("File_priv", "FILE"), ("Grant_priv", "GRANT OPTION"), ("Alter_priv", "ALTER"),
+    ("Super_priv", "SUPER"), ("Repl_slave_priv", "REPLICATION SLAVE"), ("Repl_client_priv", "REPLICATION CLIENT"),
+    ("Create_user_priv", "CREATE USER"),
+)
+
+SECURITY_VARIABLES = (
+    "have_ssl", "have_openssl", "tls_version", "require_secure_transport", "ssl_cert", "ssl_ca", "ssl_key",
+    "local_infile", "secure_file_priv", "have_symlink", "log_error", "sql_mode", "default_password_lifetime",
+    "skip_name_resolve", "max_connections", "max_user_connections", "skip_networking", "bind_address",
+    "strict_password_validation", "version", "version_comment",
+)
+SECURITY_VARIABLE_PREFIXES = ("server_audit%", "audit_log%", "validate_password%", "simple_password_check%",
+                              "cracklib_password_check%", "password_reuse_check%")
 
 COMMON_VARIABLES = (
     "hostname", "port", "server_id", "read_only", "log_bin", "binlog_format", "version",

@@ -16,8 +16,11 @@ __metaclass__ = type
 from ansible_collections.dbaops.mysql_ha.plugins.module_utils.flavors.base import (
     COMMON_STATUS,
     COMMON_VARIABLES,
+    PRIVILEGE_COLUMNS,
     Dialect,
 )
+
+PRIVILEGE_SELECT = ", ".join("u.%s" % column for column, _name in PRIVILEGE_COLUMNS)
 
 TESTED = ((10, 6), (10, 11), (11, 4), (11, 8))
 
@@ -32,7 +35,17 @@ class MariadbDialect(Dialect):
         "rpl_semi_sync_slave_delay_master",
     )
     status_names = COMMON_STATUS
+    # MariaDB 10.4+ keeps accounts in mysql.global_priv (JSON); mysql.user is a view of it.
+    accounts_sql = (
+        "SELECT u.User AS user, u.Host AS host, u.plugin AS plugin, "
+        "(u.authentication_string = '' AND u.Password = '') AS no_password, u.ssl_type AS ssl_type, "
+        "u.is_role = 'Y' AS is_role, JSON_VALUE(g.Priv, '$.account_locked') AS locked, "
+        "u.max_user_connections AS max_user_connections, " + PRIVILEGE_SELECT + " "
+        "FROM mysql.user u LEFT JOIN mysql.global_priv g ON g.User = u.User AND g.Host = u.Host"
+    )
     privileges = {
+        "SELECT u.User": "SELECT ON mysql.user, mysql.global_priv",
+        "SELECT DISTINCT Db": "SELECT ON mysql.db",
         "SHOW ALL SLAVES STATUS": "REPLICA MONITOR (MariaDB 10.5.9+; SUPER before)",
         "SHOW MASTER STATUS": "BINLOG MONITOR (alias REPLICATION CLIENT)",
         "SHOW SLAVE HOSTS": "REPLICATION MASTER ADMIN",

@@ -15,8 +15,13 @@ __metaclass__ = type
 from ansible_collections.dbaops.mysql_ha.plugins.module_utils.flavors.base import (
     COMMON_STATUS,
     COMMON_VARIABLES,
+    PRIVILEGE_COLUMNS,
     Dialect,
 )
+
+PRIVILEGE_SELECT = ", ".join(column for column, _name in PRIVILEGE_COLUMNS)
+# MySQL 8 dynamic privileges (SYSTEM_VARIABLES_ADMIN, ...) live outside mysql.user.
+GLOBAL_GRANTS_SQL = "SELECT USER, HOST, PRIV FROM mysql.global_grants"
 
 TESTED = ((5, 7), (8, 0), (8, 4))
 
@@ -39,7 +44,14 @@ class MysqlDialect(Dialect):
         "group_replication_group_name", "group_replication_single_primary_mode",
     )
     status_names = COMMON_STATUS + ("Replica_open_temp_tables",)
+    accounts_sql = (
+        "SELECT User AS user, Host AS host, plugin, authentication_string = '' AS no_password, ssl_type, "
+        "account_locked = 'Y' AS locked, max_user_connections, " + PRIVILEGE_SELECT + " FROM mysql.user"
+    )
     privileges = {
+        "SELECT User AS user": "SELECT ON mysql.user",
+        "SELECT DISTINCT Db": "SELECT ON mysql.db",
+        "SELECT USER, HOST, PRIV FROM mysql.global_grants": "SELECT ON mysql.global_grants",
         "SHOW SLAVE STATUS": "REPLICATION CLIENT",
         "SHOW REPLICA STATUS": "REPLICATION CLIENT",
         "SHOW MASTER STATUS": "REPLICATION CLIENT",
@@ -61,6 +73,8 @@ def dialect_for(version):
         dialect.replica_hosts_sql = "SHOW REPLICAS"
     if version.at_least(8, 2):
         dialect.binlog_status_sql = "SHOW BINARY LOG STATUS"
+    if version.at_least(8, 0):
+        dialect.extra_security_statements = (GLOBAL_GRANTS_SQL,)
     return dialect
 
 

@@ -1,0 +1,220 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, dbaops
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The security collector: one server -> ``mysql_security`` facts and findings.
+
+Accounts (never a password hash: only whether one is set), TLS (protocols,
+require_secure_transport, days until the server certificate expires), audit
+logging, password policy, CIS/dev-sec server settings, test databases and the
+TLS of replication channels; then every control of the catalogue is checked.
+One multi-statement round trip, like the replication collector.
+"""
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import calendar
+import time
+
+from ansible_collections.dbaops.mysql_ha.plugins.module_utils.collect.channels import channel_facts
+from ansible_collections.dbaops.mysql_ha.plugins.module_utils.collect.replication import PRIVILEGE_ERRNOS
+from ansible_collections.dbaops.mysql_ha.plugins.module_utils.collect.rows import (
+    as_bool,
+    as_int,
+    as_text,
+    name_value_map,
+)
+from ansible_collections.dbaops.mysql_ha.plugins.module_utils.connection import connect
+from ansible_collections.dbaops.mysql_ha.plugins.module_utils.errors import MysqlhaError
+from ansible_collections.dbaops.mysql_ha.plugins.module_utils.flavors import mysql as mysql_flavor
+from ansible_collections.dbaops.mysql_ha.plugins.module_utils.flavors import parse_version, resolve
+from ansible_collections.dbaops.mysql_ha.plugins.module_utils.flavors.base import PRIVILEGE_COLUMNS, privileges_named_in
+from ansible_collections.dbaops.mysql_ha.plugins.module_utils.hardening.catalog import evaluate_controls
+
+__all__ = ["collect_security", "gather_security", "cert_days_left"]
+
+_SYSTEM_SCHEMAS = frozenset(["information_schema", "performance_schema", "mysql", "sys"])
+
+
+def cert_days_left(not_after, now=None):
+    """Days until an ``Ssl_server_not_after`` date ('Nov 21 07:00:00 2027 GMT'); None if unreadable."""
+    if not not_after:
+        return None
+    try:
+        expires = calendar.timegm(time.strptime(not_after.replace("  ", " "), "%b %d %H:%M:%S %Y %Z"))
+    except ValueError:
+        return None
+    return int((expires - (now if now is not None else time.time())) // 86400)
+
+
+def _account(row, dynamic):
+    row = dict((k.lower(), v) for k, v in row.items())
+    privileges = [name for column, name in PRIVILEGE_COLUMNS if str(row.get(column.lower()) or "").upper() == "Y"]
+    if len(privileges) == len(PRIVILEGE_COLUMNS):
+        privileges = ["ALL"] + privileges
+    user, host = as_text(row.get("user")) or "", as_text(row.get("host")) or ""
+    privileges += sorted(dynamic.get((user, host), ()))
+    return {
+        "user": user,
+        "host": host,
+        "plugin": as_text(row.get("plugin")),
+        "no_password": bool(as_bool(row.get("no_password"))),
+        "ssl_type": (as_text(row.get("ssl_type")) or "").upper() or None,
+        "locked": bool(as_bool(row.get("locked"))),
+        "is_role": bool(as_bool(row.get("is_role"))),
+        "max_user_connections": as_int(row.get("max_user_connections")),
+        "privileges": privileges,
+    }
+
+
+def _audit(variables, plugins):
+    active = dict((p["name"], p) for p in plugins if p["status"] == "ACTIVE" and p["type"] == "AUDIT")
+    if "server_audit" in active or "server_audit_logging" in variables:
+        events = [e for e in (as_text(variables.get("server_audit_events")) or "").split(",") if e]
+        return {"plugin": "server_audit" if "server_audit" in active else None,
+                "enabled": bool(as_bool(variables.get("server_audit_logging"))),
+                "events": events, "output": (as_text(variables.get("server_audit_output_type")) or "").lower() or None,
+                "file": as_text(variables.get("server_audit_file_path")),
+                "rotate_size": as_int(variables.get("server_audit_file_rotate_size")),
+                "rotations": as_int(variables.get("server_audit_file_rotations"))}
+    if "audit_log" in active or "audit_log_file" in variables:
+        # MySQL Enterprise / Percona audit_log: logging whenever the plugin is active.
+        policy = as_text(variables.get("audit_log_policy")) or "ALL"
+        return {"plugin": "audit_log" if "audit_log" in active else None,
+                "enabled": "audit_log" in active and policy != "NONE",
+                "events": [policy], "output": (as_text(variables.get("audit_log_handler")) or "file").lower(),
+                "file": as_text(variables.get("audit_log_file")),
+                "rotate_size": as_int(variables.get("audit_log_rotate_on_size")),
+                "rotations": None}
+    return {"plugin": None, "enabled": False, "events": [], "output": None, "file": None, "rotate_size": None,
+            "rotations": None}
+
+
+def _password_policy(variables, plugins):
+    active = [p["name"] for p in plugins if p["status"] == "ACTIVE" and p["type"] == "PASSWORD VALIDATION"]
+    validation = None
+    if "validate_password.length" in variables or "validate_password_length" in variables:
+        validation = "validate_password"
+    elif active:
+        validation = ",".join(sorted(active))
+    return {"validation": validation, "plugins": sorted(active),
+            "default_lifetime_days": as_int(variables.get("default_password_lifetime")),
+            "strict_validation": as_bool(variables.get("strict_password_validation"))}
+
+
+def _tls(variables, session_status, tls_of_connection):
+    have = as_text(variables.get("have_ssl")) or as_text(variables.get("have_openssl"))
+    versions = [v.strip() for v in (as_text(variables.get("tls_version")) or "").split(",") if v.strip()]
+    not_after = as_text(session_status.get("ssl_server_not_after"))
+    return {
+        "enabled": (have or "").upper() == "YES",
+        "have_ssl": have,
+        "versions": versions,
+        "require_secure_transport": as_bool(variables.get("require_secure_transport")),
+        "cert_file": as_text(variables.get("ssl_cert")),
+        "ca_file": as_text(variables.get("ssl_ca")),
+        "cert_not_after": not_after,
+        "cert_days_left": cert_days_left(not_after),
+        "connection": tls_of_connection,
+    }
+
+
+def collect_security(session, policy=None, instance=None):
+    """Gather ``mysql_security`` facts and findings over an open Session."""
+    started = time.monotonic()
+    trips_before = session.round_trips
+    address = instance or session.address
+    version = parse_version(session.server_version, address=address)
+    dialect = resolve(version)
+    statements = list(dialect.security_statements())
+    results = dict((r.sql, r) for r in session.run_batch(statements))
+    errors, missing = [], []
+
+    def rows_of(sql):
+        result = results.get(sql)
+        if result is None:
+            return None
+        if result.ok:
+            return result.rows
+        entry = {"statement": " ".join(sql.split()[:5]) + " ...", "errno": result.errno, "message": result.error}
+        if result.errno in PRIVILEGE_ERRNOS:
+            entry["privileges"] = privileges_named_in(result.error) or [dialect.needed_privilege(sql) or "unknown"]
+            missing.append(entry)
+        else:
+            errors.append(entry)
+        return None
+
+    (variables_sql, plugins_sql, session_sql, schemata_sql, replica_sql, accounts_sql, testdb_sql) = statements[:7]
+    variables = name_value_map(rows_of(variables_sql))
+    plugins = [{"name": as_text(r["PLUGIN_NAME"]), "status": as_text(r["PLUGIN_STATUS"]), "type": as_text(r["PLUGIN_TYPE"])}
+               for r in rows_of(plugins_sql) or ()]
+    session_status = name_value_map(rows_of(session_sql))
+    schemata = [as_text(r["SCHEMA_NAME"]) for r in rows_of(schemata_sql) or ()]
+    replica_rows = rows_of(replica_sql)
+    account_rows = rows_of(accounts_sql)
+    testdb_rows = rows_of(testdb_sql)
+    dynamic = {}
+    grant_rows = rows_of(mysql_flavor.GLOBAL_GRANTS_SQL) if mysql_flavor.GLOBAL_GRANTS_SQL in results else None
+    for row in grant_rows or ():
+        dynamic.setdefault((as_text(row["USER"]), as_text(row["HOST"])), set()).add(as_text(row["PRIV"]))
+
+    # A login that cannot see the mysql schema cannot see every database either.
+    test_databases = None
+    if "mysql" in schemata:
+        test_databases = sorted(s for s in schemata if s == "test" or s.startswith("test_"))
+        test_databases += sorted(set("%s (grants in mysql.db)" % r["Db"] for r in testdb_rows or ()) - set(test_databases))
+    channels = channel_facts(replica_rows, dialect.flavor) if replica_rows is not None else None
+    facts = {
+        "instance": address,
+        "flavor": version.flavor,
+        "version": version.text,
+        "accounts": [_account(r, dynamic) for r in account_rows] if account_rows is not None else None,
+        "tls": _tls(variables, session_status, session.tls),
+        "audit": _audit(variables, plugins),
+        "password_policy": _password_policy(variables, plugins),
+        "settings": {
+            "local_infile": as_bool(variables.get("local_infile")),
+            "secure_file_priv": None if "secure_file_priv" not in variables else (as_text(variables.get("secure_file_priv")) or ""),
+            "have_symlink": as_text(variables.get("have_symlink")),
+            "log_error": None if "log_error" not in variables else (as_text(variables.get("log_error")) or ""),
+            "sql_mode": as_text(variables.get("sql_mode")) or ("" if "sql_mode" in variables else None),
+            "skip_name_resolve": as_bool(variables.get("skip_name_resolve")),
+            "skip_networking": as_bool(variables.get("skip_networking")),
+            "bind_address": as_text(variables.get("bind_address")),
+            "max_connections": as_int(variables.get("max_connections")),
+            "max_user_connections": as_int(variables.get("max_user_connections")),
+        },
+        "test_databases": test_databases,
+        "replication_channels": [{"name": c["name"], "source_host": c["source_host"], "ssl": c["ssl"]} for c in channels]
+        if channels is not None else None,
+        "policy": dict(policy or {}),
+    }
+    facts["controls"], facts["findings"] = evaluate_controls(facts)
+    facts["collection"] = {
+        "duration_ms": round((time.monotonic() - started) * 1000.0, 3),
+        "round_trips": session.round_trips - trips_before,
+        "statements": len(statements),
+        "errors": errors,
+        "missing_privileges": missing,
+        "warnings": list(dialect.warnings),
+    }
+    return facts
+
+
+def gather_security(params, policy=None):
+    """Connect, collect, close.  When the collector's connection is plain but the
+    server offers TLS, a second short TLS connection reads the certificate dates."""
+    with connect(params, multi_statements=True) as session:
+        facts = collect_security(session, policy=policy, instance=params.address)
+    tls = facts["tls"]
+    if tls["enabled"] and tls["cert_not_after"] is None and params.ssl_mode in ("disabled", "preferred"):
+        try:
+            with connect(params.replace(ssl_mode="required")) as probe:
+                rows = probe.query("SHOW SESSION STATUS LIKE 'Ssl_server_not_after'")
+            tls["cert_not_after"] = as_text(rows[0]["Value"]) if rows else None
+            tls["cert_days_left"] = cert_days_left(tls["cert_not_after"])
+            facts["controls"], facts["findings"] = evaluate_controls(facts)
+        except MysqlhaError as exc:
+            facts["collection"]["errors"].append({"statement": "TLS certificate probe", "errno": getattr(exc, "errno", None),
+                                                  "message": str(exc)})
+    return facts

@@ -438,6 +438,9 @@ def connect(params, multi_statements=False):
         if kind == "hung":
             message = ("accepted TCP but sent no MySQL handshake or login answer within %ss "
                        "(frozen process, stalled disk or hung kernel thread?)" % params.read_timeout)
+        elif kind == "auth" and code == 1045 and params.ssl_mode in ("disabled", "preferred"):
+            # MariaDB answers 1045 (not MySQL's 3159) to a plain login when require_secure_transport=ON.
+            message += "; if the server sets require_secure_transport, connect with ssl_mode=required or stricter"
         raise ConnectError(params.address, kind, message, code)
     except ssl.SSLError as exc:
         raise ConnectError(params.address, "tls", _tls_message(exc))

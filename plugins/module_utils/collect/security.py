@@ -146,8 +146,9 @@ def collect_security(session, policy=None, instance=None):
 
     (variables_sql, plugins_sql, session_sql, schemata_sql, replica_sql, accounts_sql, testdb_sql) = statements[:7]
     variables = name_value_map(rows_of(variables_sql))
-    plugins = [{"name": as_text(r["PLUGIN_NAME"]), "status": as_text(r["PLUGIN_STATUS"]), "type": as_text(r["PLUGIN_TYPE"])}
-               for r in rows_of(plugins_sql) or ()]
+    # MariaDB lists SERVER_AUDIT in capitals, simple_password_check in lower case.
+    plugins = [{"name": (as_text(r["PLUGIN_NAME"]) or "").lower(), "status": as_text(r["PLUGIN_STATUS"]),
+                "type": as_text(r["PLUGIN_TYPE"])} for r in rows_of(plugins_sql) or ()]
     session_status = name_value_map(rows_of(session_sql))
     schemata = [as_text(r["SCHEMA_NAME"]) for r in rows_of(schemata_sql) or ()]
     replica_rows = rows_of(replica_sql)

@@ -1,0 +1,345 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, dbaops
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Hardening as desired state: profile -> plan (pure) -> apply.
+
+``validate_profile`` checks the whole profile first (unknown controls, controls
+that only a human can fix, bad parameters, contradictions).  ``plan_hardening``
+turns ``mysql_security`` facts into one Action per control that needs a
+change, refusing any change that would lock out the login it runs as.
+``apply_plan`` executes the actions in order and stops at the first failure,
+saying which controls were applied.
+"""
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible_collections.dbaops.mysql_ha.plugins.module_utils.errors import MysqlhaError
+from ansible_collections.dbaops.mysql_ha.plugins.module_utils.hardening.catalog import LOCAL_HOSTS, control_by_id
+
+__all__ = ["Action", "HardeningError", "DEFAULT_PROFILE", "validate_profile", "plan_hardening", "apply_plan",
+           "render_fragment", "parse_fragment"]
+
+# Controls the module can apply, with their default parameters.
+DEFAULT_PROFILE = {
+    "anonymous_accounts": {"enabled": True},
+    "remote_root": {"enabled": True},
+    "test_database": {"enabled": True},
+    "local_infile": {"enabled": True},
+    "remote_accounts_tls": {"enabled": True},
+    "require_secure_transport": {"enabled": True},
+    "audit_log": {"enabled": True, "events": ["CONNECT", "QUERY_DDL", "QUERY_DCL"], "rotations": 9,
+                  "rotate_size": 104857600},
+    "password_validation": {"enabled": True},
+    "password_lifetime": {"enabled": True, "days": 365},
+    "sql_mode_strict": {"enabled": True},
+    "symbolic_links": {"enabled": True},
+    "secure_file_priv": {"enabled": True, "path": "/var/lib/mysql-files"},
+}
+FRAGMENT_HEADER = "# Managed by dbaops.mysql_ha.hardening: edits here are overwritten.\n"
+_AUDIT_EVENTS = frozenset(["CONNECT", "QUERY", "TABLE", "QUERY_DDL", "QUERY_DML", "QUERY_DCL", "QUERY_DML_NO_SELECT"])
+
+
+class HardeningError(MysqlhaError):
+    """A profile or a change that cannot be applied; the message names the control."""
+
+
+class Action:
+    """The change one control needs."""
+
+    __slots__ = ("control", "summary", "statements", "before", "after", "settings", "restart")
+
+    def __init__(self, control, summary, statements=(), before=None, after=None, settings=None, restart=False):
+        self.control = control
+        self.summary = summary
+        self.statements = list(statements)      # [(sql, params)]; params hold no secret here
+        self.before = before
+        self.after = after
+        self.settings = dict(settings or {})    # option-file settings to persist
+        self.restart = restart                  # takes effect only after a restart
+
+    def describe(self):
+        return {"control": self.control, "summary": self.summary, "before": self.before, "after": self.after,
+                "statements": [sql for sql, _params in self.statements], "settings": self.settings,
+                "needs_restart": self.restart}
+
+
+def validate_profile(profile):
+    """The effective profile (defaults merged); HardeningError names every bad entry at once."""
+    problems = []
+    effective = dict((k, dict(v)) for k, v in DEFAULT_PROFILE.items())
+    for control_id, settings in (profile or {}).items():
+        try:
+            control = control_by_id(control_id)
+        except KeyError as exc:
+            problems.append(exc.args[0])
+            continue
+        if control_id not in DEFAULT_PROFILE:
+            problems.append("control %s cannot be applied automatically; a DBA must: %s" % (control_id, control.remediation))
+            continue
+        if isinstance(settings, bool):
+            settings = {"enabled": settings}
+        if not isinstance(settings, dict):
+            problems.append("control %s: expected true/false or a mapping, got %r" % (control_id, settings))
+            continue
+        unknown = set(settings) - set(DEFAULT_PROFILE[control_id])
+        if unknown:
+            problems.append("control %s: unknown parameter(s) %s (known: %s)"
+                            % (control_id, ", ".join(sorted(unknown)), ", ".join(sorted(DEFAULT_PROFILE[control_id]))))
+            continue
+        effective[control_id].update(settings)
+    audit = effective["audit_log"]
+    if audit["enabled"]:
+        events = [str(e).upper() for e in audit.get("events") or ()]
+        if not events:
+            problems.append("control audit_log: enabled with no events to log")
+        elif set(events) - _AUDIT_EVENTS:
+            problems.append("control audit_log: unknown events %s" % ", ".join(sorted(set(events) - _AUDIT_EVENTS)))
+        audit["events"] = events
+        if not isinstance(audit.get("rotations"), int) or audit["rotations"] < 1:
+            problems.append("control audit_log: rotations must be a whole number of at least 1")
+    days = effective["password_lifetime"].get("days")
+    if effective["password_lifetime"]["enabled"] and (not isinstance(days, int) or not 0 < days <= 365):
+        problems.append("control password_lifetime: days must be 1..365 (0 means never, which the control forbids)")
+    path = effective["secure_file_priv"].get("path")
+    if effective["secure_file_priv"]["enabled"] and (not path or not str(path).startswith("/")):
+        problems.append("control secure_file_priv: path must be an absolute directory")
+    if problems:
+        raise HardeningError("invalid hardening profile: " + "; ".join(problems))
+    return effective
+
+
+def _account_actions(facts, effective, context):
+    actions = []
+    dropping = set()
+    accounts = facts.get("accounts")
+    me = context["current_user"]
+    if accounts is None:
+        needed = [c for c in ("anonymous_accounts", "remote_root", "remote_accounts_tls") if effective[c]["enabled"]]
+        if needed:
+            raise HardeningError("controls %s need to read mysql.user, which %s@%s may not"
+                                 % (", ".join(needed), me[0], me[1]))
+        return actions
+    if effective["anonymous_accounts"]["enabled"]:
+        bad = [a for a in accounts if a["user"] == "" and not a.get("is_role")]
+        if bad:
+            if any((a["user"], a["host"]) == me for a in bad):
+                raise HardeningError("control anonymous_accounts: refusing to drop ''@'%s', the account this task is logged in as" % me[1])
+            dropping.update((a["user"], a["host"]) for a in bad)
+            actions.append(Action("anonymous_accounts", "drop %d anonymous account(s)" % len(bad),
+                                  [("DROP USER %s@%s", (a["user"], a["host"])) for a in bad],
+                                  before=["''@'%s'" % a["host"] for a in bad], after=[]))
+    if effective["remote_root"]["enabled"]:
+        bad = [a for a in accounts if a["user"] == "root" and a["host"] not in LOCAL_HOSTS]
+        if bad:
+            if any((a["user"], a["host"]) == me for a in bad):
+                raise HardeningError("control remote_root: refusing to drop 'root'@'%s', the account this task is logged "
+                                     "in as; run it as a local admin account" % me[1])
+            dropping.update((a["user"], a["host"]) for a in bad)
+            actions.append(Action("remote_root", "drop %d remote root account(s)" % len(bad),
+                                  [("DROP USER %s@%s", (a["user"], a["host"])) for a in bad],
+                                  before=["'root'@'%s'" % a["host"] for a in bad], after=[]))
+    if effective["remote_accounts_tls"]["enabled"]:
+        bad = [a for a in accounts if a["host"] not in LOCAL_HOSTS and not a.get("ssl_type") and not a.get("locked")
+               and not a.get("is_role") and (a["user"], a["host"]) not in dropping]
+        if bad:
+            if not (facts.get("tls") or {}).get("enabled"):
+                raise HardeningError("control remote_accounts_tls: the server has no TLS (have_ssl=%s); requiring TLS would "
+                                     "lock out %d account(s). Deploy certificates first (role dbaops.mysql_ha.hardening)"
+                                     % ((facts.get("tls") or {}).get("have_ssl"), len(bad)))
+            if any((a["user"], a["host"]) == me for a in bad) and not context["tls"]:
+                raise HardeningError("control remote_accounts_tls: refusing to REQUIRE SSL for '%s'@'%s', the account this "
+                                     "task is logged in as over a plain connection; connect with ssl_mode=required or better"
+                                     % me)
+            actions.append(Action("remote_accounts_tls", "require TLS for %d remote account(s)" % len(bad),
+                                  [("ALTER USER %s@%s REQUIRE SSL", (a["user"], a["host"])) for a in bad],
+                                  before=["'%s'@'%s' REQUIRE NONE" % (a["user"], a["host"]) for a in bad],
+                                  after=["'%s'@'%s' REQUIRE SSL" % (a["user"], a["host"]) for a in bad]))
+    return actions
+
+
+def _persisted(context, key, value):
+    """The option-file fragment already sets ``key`` to ``value`` (plugins: loads it)."""
+    if key == "plugin_load_add":
+        return value in context["fragment"].get("plugin_load_add_all", ())
+    if key == "sql_mode":
+        # The server prints modes in its own order; the set is what counts.
+        return set(str(context["fragment"].get(key, "")).split(",")) == set(str(value).split(","))
+    return str(context["fragment"].get(key, "")).lower() == str(value).lower()
+
+
+def _setting_action(control, key, fragment_key, current, desired, runtime_sql, context, persisted_value=None):
+    """An action for a dynamic setting: SET GLOBAL now, and the option file for restarts."""
+    persisted_value = desired if persisted_value is None else persisted_value
+    statements = [] if current == desired else [runtime_sql]
+    settings = {} if _persisted(context, fragment_key, persisted_value) else {fragment_key: persisted_value}
+    if not statements and not settings:
+        return None
+    return Action(control, "%s: %s -> %s" % (key, current, desired), statements, before=current, after=desired,
+                  settings=settings)
+
+
+def plan_hardening(facts, profile, context):
+    """Actions (in apply order) that bring the server to the profile.
+
+    ``context``: ``current_user`` (user, host) of this login, ``tls`` (this
+    connection is encrypted), ``fragment`` (settings already in the option file),
+    ``flavor``.
+    """
+    effective = validate_profile(profile)
+    actions = _account_actions(facts, effective, context)
+    settings = facts.get("settings") or {}
+    tls = facts.get("tls") or {}
+    if effective["test_database"]["enabled"]:
+        present = facts.get("test_databases")
+        if present is None:
+            raise HardeningError("control test_database: this login cannot list every schema")
+        if present:
+            statements = [("DROP DATABASE IF EXISTS `test`", None)] if "test" in present else []
+            statements += [("DELETE FROM mysql.db WHERE Db LIKE %s", ("test%",)), ("FLUSH PRIVILEGES", None)]
+            actions.append(Action("test_database", "remove the test database and its grants", statements,
+                                  before=present, after=[]))
+    if effective["local_infile"]["enabled"]:
+        action = _setting_action("local_infile", "local_infile", "local_infile", "ON" if settings.get("local_infile") else "OFF",
+                                 "OFF", ("SET GLOBAL local_infile = OFF", None), context, persisted_value="0")
+        if action:
+            actions.append(action)
+    if effective["require_secure_transport"]["enabled"] and tls.get("require_secure_transport") is not None:
+        current = "ON" if tls.get("require_secure_transport") else "OFF"
+        if current == "OFF":
+            if not tls.get("enabled"):
+                raise HardeningError("control require_secure_transport: the server has no TLS (have_ssl=%s); every client "
+                                     "would be locked out. Deploy certificates first" % tls.get("have_ssl"))
+            if not context["tls"]:
+                raise HardeningError("control require_secure_transport: refusing to require TLS while this task is "
+                                     "connected without it (it would lock itself out); use ssl_mode=required or better")
+        action = _setting_action("require_secure_transport", "require_secure_transport", "require_secure_transport",
+                                 current, "ON", ("SET GLOBAL require_secure_transport = ON", None), context)
+        if action:
+            actions.append(action)
+    if effective["audit_log"]["enabled"]:
+        action = _audit_action(facts, effective["audit_log"], context)
+        if action:
+            actions.append(action)
+    if effective["password_validation"]["enabled"]:
+        policy = facts.get("password_policy") or {}
+        persisted = _persisted(context, "plugin_load_add", "simple_password_check") or context["flavor"] != "mariadb"
+        if not policy.get("validation") or not persisted:
+            if context["flavor"] == "mariadb":
+                statements = [] if policy.get("validation") else [("INSTALL SONAME 'simple_password_check'", None)]
+                settings_out = {} if persisted else {"plugin_load_add": "simple_password_check"}
+            else:
+                statements = [] if policy.get("validation") else [("INSTALL COMPONENT 'file://component_validate_password'", None)]
+                settings_out = {}
+            if statements or settings_out:
+                actions.append(Action("password_validation", "activate password validation", statements,
+                                      before=policy.get("validation"), after="simple_password_check"
+                                      if context["flavor"] == "mariadb" else "validate_password", settings=settings_out))
+    if effective["password_lifetime"]["enabled"]:
+        days = effective["password_lifetime"]["days"]
+        current = (facts.get("password_policy") or {}).get("default_lifetime_days")
+        action = _setting_action("password_lifetime", "default_password_lifetime", "default_password_lifetime",
+                                 current, days, ("SET GLOBAL default_password_lifetime = %s", (days,)), context)
+        if action:
+            actions.append(action)
+    if effective["sql_mode_strict"]["enabled"]:
+        mode = settings.get("sql_mode") or ""
+        modes = [m for m in mode.split(",") if m]
+        if "STRICT_ALL_TABLES" not in modes:
+            desired = ",".join(modes + ["STRICT_ALL_TABLES"])
+            action = _setting_action("sql_mode_strict", "sql_mode", "sql_mode", mode, desired,
+                                     ("SET GLOBAL sql_mode = %s", (desired,)), context)
+        else:
+            action = _setting_action("sql_mode_strict", "sql_mode", "sql_mode", mode, mode, None, context)
+        if action:
+            actions.append(action)
+    restart_only = (("symbolic_links", "symbolic-links", "0", settings.get("have_symlink") in ("DISABLED", "NO")),
+                    ("secure_file_priv", "secure_file_priv", effective["secure_file_priv"]["path"],
+                     (settings.get("secure_file_priv") or "").rstrip("/") == effective["secure_file_priv"]["path"].rstrip("/")))
+    for control, key, value, in_effect in restart_only:
+        if effective[control]["enabled"] and not in_effect:
+            persisted = _persisted(context, key, value)
+            actions.append(Action(control, "%s = %s (read at start-up)" % (key, value), [],
+                                  before=None, after=value, settings={} if persisted else {key: value}, restart=True))
+    return actions
+
+
+def _audit_action(facts, wanted, context):
+    audit = facts.get("audit") or {}
+    if context["flavor"] != "mariadb":
+        if audit.get("plugin") and audit.get("enabled"):
+            return None
+        raise HardeningError("control audit_log: MySQL needs the audit_log plugin of MySQL Enterprise or Percona Server "
+                             "(INSTALL PLUGIN audit_log SONAME 'audit_log.so'); this server has none loaded")
+    events = ",".join(wanted["events"])
+    statements = []
+    if audit.get("plugin") != "server_audit":
+        statements.append(("INSTALL SONAME 'server_audit'", None))
+    current_events = ",".join(audit.get("events") or ())
+    if current_events != events:
+        statements.append(("SET GLOBAL server_audit_events = %s", (events,)))
+    if audit.get("rotations") != wanted["rotations"]:
+        statements.append(("SET GLOBAL server_audit_file_rotations = %s", (wanted["rotations"],)))
+    if audit.get("rotate_size") != wanted["rotate_size"]:
+        statements.append(("SET GLOBAL server_audit_file_rotate_size = %s", (wanted["rotate_size"],)))
+    if not audit.get("enabled"):
+        statements.append(("SET GLOBAL server_audit_logging = ON", None))
+    desired_settings = {"plugin_load_add": "server_audit", "server_audit": "FORCE_PLUS_PERMANENT",
+                        "server_audit_events": events, "server_audit_file_rotations": str(wanted["rotations"]),
+                        "server_audit_file_rotate_size": str(wanted["rotate_size"]), "server_audit_logging": "ON"}
+    missing = dict((k, v) for k, v in desired_settings.items() if not _persisted(context, k, v))
+    if not statements and not missing:
+        return None
+    return Action("audit_log", "audit %s with server_audit" % events, statements,
+                  before={"plugin": audit.get("plugin"), "enabled": audit.get("enabled"), "events": current_events},
+                  after={"plugin": "server_audit", "enabled": True, "events": events}, settings=missing)
+
+
+def parse_fragment(text):
+    """Settings of a fragment this module wrote: {key: value}; plugin_load_add may repeat."""
+    settings = {"plugin_load_add_all": []}
+    for line in (text or "").splitlines():
+        line = line.strip()
+        if not line or line.startswith(("#", "[")) or "=" not in line:
+            continue
+        key, value = (part.strip() for part in line.split("=", 1))
+        if key == "plugin_load_add":
+            settings["plugin_load_add_all"].append(value)
+        settings[key] = value
+    return settings
+
+
+def render_fragment(current, actions, section="mariadbd"):
+    """The option-file fragment with the actions' settings merged in (stable order)."""
+    merged = dict((k, v) for k, v in parse_fragment(current).items() if k not in ("plugin_load_add", "plugin_load_add_all"))
+    plugins = list(parse_fragment(current)["plugin_load_add_all"])
+    for action in actions:
+        for key, value in action.settings.items():
+            if key == "plugin_load_add":
+                if value not in plugins:
+                    plugins.append(value)
+            else:
+                merged[key] = value
+    lines = [FRAGMENT_HEADER, "[%s]\n" % section]
+    lines += ["plugin_load_add = %s\n" % p for p in plugins]
+    lines += ["%s = %s\n" % (k, merged[k]) for k in sorted(merged)]
+    return "".join(lines)
+
+
+def apply_plan(session, actions):
+    """Run the actions' statements in order.  Returns per-control results; on a
+    failure raises HardeningError naming the control, what was applied before it
+    and what was not."""
+    results = []
+    for index, action in enumerate(actions):
+        try:
+            for sql, params in action.statements:
+                session.execute(sql, params)
+        except MysqlhaError as exc:
+            applied = [a.control for a in actions[:index]]
+            pending = [a.control for a in actions[index + 1:]]
+            raise HardeningError("control %s failed: %s. Applied before it: %s. Not applied: %s."
+                                 % (action.control, getattr(exc, "reason", exc), ", ".join(applied) or "none",
+                                    ", ".join(pending) or "none"))
+        results.append(action.control)
+    return results

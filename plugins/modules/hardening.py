@@ -1,0 +1,228 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, dbaops
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: hardening
+short_description: Apply a hardening profile to a MySQL or MariaDB server as desired state
+version_added: 0.1.0
+description:
+  - Reads the server's security facts, plans the change each control of the profile needs, and applies it.
+    Without changes needed it reports C(changed=false).
+  - Controls (ids of the catalogue shown by M(dbaops.mysql_ha.security_facts)) C(anonymous_accounts), C(remote_root),
+    C(test_database), C(local_infile), C(remote_accounts_tls), C(require_secure_transport), C(audit_log),
+    C(password_validation), C(password_lifetime), C(sql_mode_strict), C(symbolic_links), C(secure_file_priv).
+    Every one is on by default; O(profile) switches them off or tunes them.
+  - Settings that must survive a restart are also written to O(config_fragment); settings the server reads only at
+    start-up are written there and reported as C(needs_restart).
+  - Refuses, before changing anything, a change that would lock out the account it runs as (requiring TLS while
+    connected without it, dropping or REQUIRE SSL-ing its own account) or every client (requiring TLS on a server
+    without TLS).
+  - When a statement fails, the task fails naming the control, the controls applied before it and those not applied.
+author:
+  - dbaops team (@dbaops)
+extends_documentation_fragment:
+  - dbaops.mysql_ha.connection
+options:
+  profile:
+    description:
+      - Control id to V(true)/V(false) or to a mapping with C(enabled) and the control's parameters
+        (C(audit_log) C(events), C(rotations), C(rotate_size); C(password_lifetime) C(days);
+        C(secure_file_priv) C(path)). Unknown ids and parameters are errors.
+    type: dict
+    default: {}
+  config_fragment:
+    description:
+      - Option file fragment this module owns (for example C(/etc/mysql/mariadb.conf.d/99-hardening.cnf)).
+        Without it, changes are made at runtime only and start-up-only controls are skipped.
+    type: path
+  config_section:
+    description:
+      - Section of O(config_fragment); C(mariadbd) for MariaDB and C(mysqld) for MySQL by default.
+    type: str
+attributes:
+  check_mode:
+    support: full
+    description: Reports what would change and changes nothing.
+  diff_mode:
+    support: full
+    description: Shows before and after of each control and of the option file fragment.
+"""
+
+EXAMPLES = r"""
+- name: Harden, keeping the default profile but a shorter password lifetime
+  dbaops.mysql_ha.hardening:
+    login_host: db1.example.com
+    ssl_mode: verify_ca
+    ssl_ca: /etc/mysql/ca.pem
+    config_fragment: /etc/mysql/mariadb.conf.d/99-hardening.cnf
+    profile:
+      password_lifetime: {days: 180}
+      secure_file_priv: false
+  register: hardened
+
+- name: Restart when a start-up-only setting changed
+  ansible.builtin.service:
+    name: mariadb
+    state: restarted
+  when: hardened.needs_restart
+"""
+
+RETURN = r"""
+controls:
+  description: Control id -> what happened to it.
+  returned: always
+  type: dict
+  contains:
+    status:
+      description: C(changed), C(ok), C(needs_restart) (written to the fragment, read at start-up), C(skipped) or C(disabled).
+      type: str
+      returned: always
+    summary:
+      description: What the control changes.
+      type: str
+      returned: when changed
+    statements:
+      description: SQL run (or, in check mode, that would run).
+      type: list
+      elements: str
+      returned: when changed
+needs_restart:
+  description: A setting only takes effect after a restart.
+  returned: always
+  type: bool
+applied:
+  description: Controls whose statements ran, in order.
+  returned: always
+  type: list
+  elements: str
+findings_after:
+  description: Findings of the catalogue after the change (not in check mode).
+  returned: when not in check mode
+  type: list
+  elements: dict
+fragment:
+  description: Path and content of the option file fragment.
+  returned: when config_fragment is set
+  type: dict
+"""
+
+import os
+import tempfile
+
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+
+from ansible_collections.dbaops.mysql_ha.plugins.module_utils.ansible_support import (
+    connection_argument_spec,
+    connection_params,
+)
+from ansible_collections.dbaops.mysql_ha.plugins.module_utils.collect.security import collect_security
+from ansible_collections.dbaops.mysql_ha.plugins.module_utils.connection import PYMYSQL_IMPORT_ERROR, connect, resolve_params
+from ansible_collections.dbaops.mysql_ha.plugins.module_utils.errors import MysqlhaError
+from ansible_collections.dbaops.mysql_ha.plugins.module_utils.hardening.plan import (
+    DEFAULT_PROFILE,
+    HardeningError,
+    apply_plan,
+    parse_fragment,
+    plan_hardening,
+    render_fragment,
+    validate_profile,
+)
+
+
+def read_text(path):
+    if not path or not os.path.exists(path):
+        return ""
+    with open(path) as handle:
+        return handle.read()
+
+
+def write_atomically(path, text):
+    directory = os.path.dirname(path) or "."
+    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".hardening-")
+    with os.fdopen(fd, "w") as handle:
+        handle.write(text)
+    os.chmod(tmp, 0o644)
+    os.rename(tmp, path)
+
+
+def main():
+    argument_spec = connection_argument_spec()
+    argument_spec.update(
+        profile=dict(type="dict", default={}),
+        config_fragment=dict(type="path"),
+        config_section=dict(type="str"),
+    )
+    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
+    if PYMYSQL_IMPORT_ERROR is not None:
+        module.fail_json(msg=missing_required_lib("PyMySQL"), exception=str(PYMYSQL_IMPORT_ERROR))
+    fragment_path = module.params["config_fragment"]
+    try:
+        effective = validate_profile(module.params["profile"])
+        params = resolve_params(connection_params(module.params))
+        with connect(params, multi_statements=True) as session:
+            facts = collect_security(session, instance=params.address)
+            who = session.query("SELECT CURRENT_USER() AS me")[0]["me"]
+            user, _sep, host = who.rpartition("@")
+            fragment_before = read_text(fragment_path)
+            context = {"current_user": (user, host), "tls": session.tls is not None, "flavor": facts["flavor"],
+                       "fragment": parse_fragment(fragment_before)}
+            actions = plan_hardening(facts, module.params["profile"], context)
+            if not fragment_path:
+                skipped = [a for a in actions if a.restart]
+                actions = [a for a in actions if not a.restart]
+            else:
+                skipped = []
+            applied = []
+            if not module.check_mode:
+                applied = apply_plan(session, actions)
+            findings_after = None if module.check_mode else collect_security(session, instance=params.address)["findings"]
+    except HardeningError as exc:
+        module.fail_json(msg=str(exc))
+    except MysqlhaError as exc:
+        module.fail_json(msg=str(exc), reachability=getattr(exc, "kind", "error"))
+
+    section = module.params["config_section"] or ("mariadbd" if facts["flavor"] == "mariadb" else "mysqld")
+    fragment_after = render_fragment(fragment_before, actions, section) if fragment_path else ""
+    fragment_changed = bool(fragment_path) and any(a.settings for a in actions) and fragment_after != fragment_before
+    if fragment_changed and not module.check_mode:
+        try:
+            write_atomically(fragment_path, fragment_after)
+        except OSError as exc:
+            module.fail_json(msg="controls %s were applied at runtime, but %s could not be written: %s"
+                             % (", ".join(applied) or "none", fragment_path, exc.strerror or exc), applied=applied)
+
+    controls = dict((c, {"status": "ok" if effective[c]["enabled"] else "disabled"}) for c in DEFAULT_PROFILE)
+    for action in actions:
+        controls[action.control] = {"status": "needs_restart" if action.restart else "changed", "summary": action.summary,
+                                    "statements": [sql for sql, _params in action.statements], "settings": action.settings}
+    for action in skipped:
+        controls[action.control] = {"status": "skipped", "summary": action.summary + " (set config_fragment to persist it)"}
+        module.warn("control %s needs a restart-time setting; set config_fragment to manage it" % action.control)
+    result = dict(
+        # A start-up-only setting already in the fragment is pending a restart, not a change.
+        changed=any(a.statements for a in actions) or fragment_changed,
+        controls=controls,
+        applied=applied,
+        needs_restart=any(a.restart for a in actions),
+    )
+    if findings_after is not None:
+        result["findings_after"] = findings_after
+    if fragment_path:
+        result["fragment"] = {"path": fragment_path, "content": fragment_after}
+    if module._diff:
+        diff = [{"before_header": "%s (%s)" % (a.control, params.address), "after_header": "%s (%s)" % (a.control, params.address),
+                 "before": "%s\n" % (a.before,), "after": "%s\n" % (a.after,)} for a in actions]
+        if fragment_changed:
+            diff.append({"before_header": fragment_path, "after_header": fragment_path,
+                         "before": fragment_before, "after": fragment_after})
+        result["diff"] = diff
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()

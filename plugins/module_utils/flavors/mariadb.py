@@ -52,6 +52,22 @@ class MariadbDialect(Dialect):
         "SELECT ID, USER, HOST, TIME, STATE FROM information_schema.PROCESSLIST": "PROCESS",
     }
 
+    def monitor_grants(self, collectors):
+        """{object: privileges} the collectors' statements need (see docs/privileges.md)."""
+        grants = {}
+        if "replication" in collectors:
+            if self.version.at_least(10, 5, 9):
+                grants["*.*"] = {"SLAVE MONITOR", "BINLOG MONITOR", "PROCESS"}
+            else:
+                grants["*.*"] = {"REPLICATION CLIENT", "PROCESS"}
+        if "security" in collectors:
+            grants.setdefault("*.*", set()).add("SHOW DATABASES")
+            # Reading whether a password is set means reading the hash columns: the price of
+            # the empty_passwords and anonymous_accounts controls (collectors=[replication] avoids it).
+            for table in ("`mysql`.`user`", "`mysql`.`global_priv`", "`mysql`.`db`"):
+                grants[table] = {"SELECT"}
+        return grants
+
     # MariaDB reports executed transactions as a position per domain.
     def gtid_executed_from(self, variables):
         return variables.get("gtid_current_pos") or variables.get("gtid_binlog_pos") or ""

@@ -62,6 +62,18 @@ class MysqlDialect(Dialect):
         "SELECT * FROM performance_schema": "SELECT ON performance_schema.*",
     }
 
+    def monitor_grants(self, collectors):
+        """{object: privileges} the collectors' statements need (see docs/privileges.md)."""
+        grants = {}
+        if "replication" in collectors:
+            grants["*.*"] = {"REPLICATION CLIENT", "PROCESS"}
+            grants["`performance_schema`.*"] = {"SELECT"}
+        if "security" in collectors:
+            grants.setdefault("*.*", set()).add("SHOW DATABASES")
+            for table in ("`mysql`.`user`", "`mysql`.`db`") + (("`mysql`.`global_grants`",) if self.version.at_least(8, 0) else ()):
+                grants[table] = {"SELECT"}
+        return grants
+
     def gtid_executed_from(self, variables):
         return variables.get("gtid_executed") or ""
 

@@ -30,6 +30,13 @@ options:
     type: list
     elements: str
     default: []
+  monitor_accounts:
+    description:
+      - Monitoring accounts (C(user) or C(user@host)); they may hold C(PROCESS), which the replication collector needs
+        to see connected replicas, and no other server-wide privilege.
+    type: list
+    elements: str
+    default: [mysqlha_monitor]
   replication_accounts:
     description:
       - Accounts replicas log in with; besides these, any account with REPLICATION SLAVE and without ALL is one.
@@ -437,6 +444,7 @@ def main():
     argument_spec.update(
         admin_accounts=dict(type="list", elements="str", default=[]),
         replication_accounts=dict(type="list", elements="str", default=[]),
+        monitor_accounts=dict(type="list", elements="str", default=["mysqlha_monitor"]),
         cert_warn_days=dict(type="int", default=30),
         skip_controls=dict(type="list", elements="str", default=[]),
     )
@@ -449,6 +457,7 @@ def main():
         except KeyError as exc:
             module.fail_json(msg="skip_controls: %s" % exc.args[0])
     policy = dict(admin_accounts=module.params["admin_accounts"], replication_accounts=module.params["replication_accounts"],
+                  monitor_accounts=module.params["monitor_accounts"],
                   cert_warn_days=module.params["cert_warn_days"], skip_controls=module.params["skip_controls"])
     try:
         facts = gather_security(resolve_params(connection_params(module.params)), policy=policy)

@@ -128,3 +128,14 @@ def test_certificate_dates_in_the_servers_format():
     assert cert_days_left("Dec 21 07:24:29 2026 GMT", now=now) == 30
     assert cert_days_left("Jan  1 00:00:00 2026 GMT", now=now) < 0
     assert cert_days_left("garbage", now=now) is None and cert_days_left("", now=now) is None
+
+
+def test_the_monitoring_account_may_hold_process_and_nothing_more_powerful():
+    facts = healthy()
+    facts["accounts"].append(account("mysqlha_monitor", "10.0.9.9", ["PROCESS", "SHOW DATABASES"], ssl_type="ANY"))
+    assert statuses(facts)["excess_privileges"] == "pass"
+    facts["accounts"][-1]["privileges"].append("SUPER")
+    assert statuses(facts)["excess_privileges"] == "fail"
+    other = healthy(policy={"monitor_accounts": []})
+    other["accounts"].append(account("mysqlha_monitor", "10.0.9.9", ["PROCESS"], ssl_type="ANY"))
+    assert statuses(other)["excess_privileges"] == "fail"

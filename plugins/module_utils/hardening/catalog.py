@@ -78,11 +78,20 @@ def _is_remote(account):
     return account["host"] not in LOCAL_HOSTS
 
 
+def _named_in(account, names):
+    return account["user"] in names or "%s@%s" % (account["user"], account["host"]) in names
+
+
 def _extra_powers(account, facts):
-    allowed = set((facts.get("policy") or {}).get("admin_accounts") or ())
-    if account["user"] in allowed or "%s@%s" % (account["user"], account["host"]) in allowed or account["user"] == "root":
+    policy = facts.get("policy") or {}
+    if account["user"] == "root" or _named_in(account, policy.get("admin_accounts") or ()):
         return False
-    return bool(set(account.get("privileges") or ()) & set(POWERFUL_PRIVILEGES))
+    powers = set(account.get("privileges") or ()) & set(POWERFUL_PRIVILEGES)
+    # A monitoring account needs PROCESS to see the binlog dump threads of its replicas
+    # (what tells a primary from a standalone server); it may hold that one and no other.
+    if _named_in(account, policy.get("monitor_accounts", ["mysqlha_monitor"])):
+        powers.discard("PROCESS")
+    return bool(powers)
 
 
 def _replication_account(account, facts):

@@ -169,8 +169,10 @@ def main():
             who = session.query("SELECT CURRENT_USER() AS me")[0]["me"]
             user, _sep, host = who.rpartition("@")
             fragment_before = read_text(fragment_path)
+            major = int(facts["version"].split(".")[0])
             context = {"current_user": (user, host), "tls": session.tls is not None, "flavor": facts["flavor"],
-                       "fragment": parse_fragment(fragment_before)}
+                       "fragment": parse_fragment(fragment_before),
+                       "persist_with_sql": facts["flavor"] == "mysql" and major >= 8}
             actions = plan_hardening(facts, module.params["profile"], context)
             if not fragment_path:
                 skipped = [a for a in actions if a.restart]

@@ -99,3 +99,36 @@ def test_profile_validation_reports_every_problem_at_once():
     message = str(info.value)
     assert "unknown control 'nope'" in message and "EVERYTHING" in message and "days must be 1..365" in message
     assert validate_profile({"local_infile": False})["local_infile"]["enabled"] is False
+
+
+def test_mysql_8_persists_dynamic_settings_with_set_persist_not_the_fragment():
+    server = facts(flavor="mysql", settings=dict(facts()["settings"], local_infile=True),
+                   audit={"plugin": "audit_log", "enabled": True}, password_policy={"validation": "validate_password",
+                                                                                     "default_lifetime_days": 365})
+    mysql_context = dict(context(flavor="mysql", fragment=""), persist_with_sql=True)
+    (action,) = plan_hardening(server, {}, mysql_context)
+    assert action.control == "local_infile"
+    assert action.statements == [("SET PERSIST local_infile = OFF", None)] and action.settings == {}
+
+
+def test_a_failing_statement_names_what_was_applied_and_what_was_not():
+    from ansible_collections.dbaops.mysql_ha.plugins.module_utils.errors import QueryError
+    from ansible_collections.dbaops.mysql_ha.plugins.module_utils.hardening.plan import Action, apply_plan
+
+    class Session:
+        executed = []
+
+        def execute(self, sql, params=None):
+            if "server_audit" in sql:
+                raise QueryError("db1:3306", sql, 1126, "Can't open shared library 'server_audit.so'")
+            self.executed.append(sql)
+
+    actions = [Action("anonymous_accounts", "", [("DROP USER %s@%s", ("", "x"))]),
+               Action("audit_log", "", [("INSTALL SONAME 'server_audit'", None)]),
+               Action("password_lifetime", "", [("SET GLOBAL default_password_lifetime = %s", (365,))])]
+    with pytest.raises(HardeningError) as info:
+        apply_plan(Session(), actions)
+    message = str(info.value)
+    assert "control audit_log failed" in message and "server_audit.so" in message
+    assert "Applied before it: anonymous_accounts" in message and "Not applied: password_lifetime" in message
+    assert Session.executed == ["DROP USER %s@%s"]

@@ -169,8 +169,17 @@ def _persisted(context, key, value):
 
 
 def _setting_action(control, key, fragment_key, current, desired, runtime_sql, context, persisted_value=None):
-    """An action for a dynamic setting: SET GLOBAL now, and the option file for restarts."""
+    """An action for a dynamic setting: SET GLOBAL now, and the option file for restarts.
+
+    MySQL 8 persists it itself: SET PERSIST (mysqld-auto.cnf) instead of both.
+    """
     persisted_value = desired if persisted_value is None else persisted_value
+    if context.get("persist_with_sql"):
+        if current == desired:
+            return None
+        sql, params = runtime_sql
+        return Action(control, "%s: %s -> %s (SET PERSIST)" % (key, current, desired),
+                      [(sql.replace("SET GLOBAL", "SET PERSIST", 1), params)], before=current, after=desired)
     statements = [] if current == desired else [runtime_sql]
     settings = {} if _persisted(context, fragment_key, persisted_value) else {fragment_key: persisted_value}
     if not statements and not settings:
@@ -184,7 +193,7 @@ def plan_hardening(facts, profile, context):
 
     ``context``: ``current_user`` (user, host) of this login, ``tls`` (this
     connection is encrypted), ``fragment`` (settings already in the option file),
-    ``flavor``.
+    ``flavor``, and ``persist_with_sql`` (MySQL 8: SET PERSIST instead of the file).
     """
     effective = validate_profile(profile)
     actions = _account_actions(facts, effective, context)

@@ -102,9 +102,9 @@ def test_profile_validation_reports_every_problem_at_once():
 
 
 def test_mysql_8_persists_dynamic_settings_with_set_persist_not_the_fragment():
+    policy = {"validation": "validate_password", "default_lifetime_days": 365}
     server = facts(flavor="mysql", settings=dict(facts()["settings"], local_infile=True),
-                   audit={"plugin": "audit_log", "enabled": True}, password_policy={"validation": "validate_password",
-                                                                                     "default_lifetime_days": 365})
+                   audit={"plugin": "audit_log", "enabled": True}, password_policy=policy)
     mysql_context = dict(context(flavor="mysql", fragment=""), persist_with_sql=True)
     (action,) = plan_hardening(server, {}, mysql_context)
     assert action.control == "local_infile"

@@ -69,10 +69,100 @@ def run_lab(args: argparse.Namespace) -> int:
     return 0
 
 
+SEVERITY_ORDER = ("P0", "P1", "P2", "P3")
+
+
+def run_check(args: argparse.Namespace) -> int:
+    from ansible_collections.dbaops.mysql_ha.engine.rules.loader import RuleSetError, load_rule_set
+
+    try:
+        rule_set = load_rule_set(args.paths or ["rules"])
+    except RuleSetError as exc:
+        for error in exc.errors:
+            print(error, file=sys.stderr)
+        print(f"mysqlha check: {len(exc.errors)} error(s)", file=sys.stderr)
+        return 1
+    print(f"ok: {len(rule_set.rules)} rules in {len(rule_set.files)} files")
+    return 0
+
+
+def run_eval(args: argparse.Namespace) -> int:
+    from ansible_collections.dbaops.mysql_ha.engine.rules.evaluate import evaluate
+    from ansible_collections.dbaops.mysql_ha.engine.rules.loader import RuleSetError, load_rule_set
+    from ansible_collections.dbaops.mysql_ha.engine.rules.snapshot import SnapshotError, load_snapshot
+    from ansible_collections.dbaops.mysql_ha.engine.state import AlertStore
+
+    try:
+        rule_set = load_rule_set([args.rules])
+        snapshot = load_snapshot(args.facts, default_cluster=args.cluster)
+    except RuleSetError as exc:
+        print("\n".join(exc.errors), file=sys.stderr)
+        return 1
+    except SnapshotError as exc:
+        print(f"mysqlha eval: {exc}", file=sys.stderr)
+        return 1
+    results, errors, evaluated = evaluate(rule_set, snapshot)
+    for error in errors:
+        print(f"mysqlha eval: rule error: {error}", file=sys.stderr)
+    store = AlertStore(":memory:")
+    store.update(results, evaluated, clusters=set(snapshot["clusters"]))
+    alerts = store.alerts()
+    if args.format == "json":
+        for alert in alerts:
+            print(json.dumps(alert, sort_keys=True))
+    else:
+        for alert in alerts:
+            where = alert["instance"] + (f" ({alert['channel']})" if alert["channel"] else "")
+            print(f"{alert['severity']}  {alert['state']:<8} {alert['rule']:<30} {alert['cluster']:<12} {where:<24} {alert['summary']}")
+        if not alerts:
+            print("no alerts")
+    if args.fail_on:
+        limit = SEVERITY_ORDER.index(args.fail_on)
+        if any(a["state"] == "firing" and SEVERITY_ORDER.index(a["severity"]) <= limit for a in alerts):
+            return 1
+    return 0
+
+
+def run_test(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from ansible_collections.dbaops.mysql_ha.engine.rules.testing import TestReport, run_test_file
+
+    report = TestReport()
+    files: list[str] = []
+    for raw in args.files:
+        path = Path(raw)
+        if path.is_dir():
+            files.extend(str(p) for p in sorted(path.rglob("*.yml")))
+        else:
+            files.append(raw)
+    for path in files:
+        run_test_file(path, report)
+    for failure in report.failures:
+        print(f"FAILED {failure}", file=sys.stderr)
+    uncovered = sorted(report.rule_ids - report.fired)
+    if uncovered:
+        print(f"rules never firing in any test: {', '.join(uncovered)}", file=sys.stderr)
+    print(f"{report.passed} passed, {len(report.failures)} failed")
+    return 1 if report.failures or (args.require_coverage and uncovered) else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="mysqlha", description="MySQL/MariaDB HA facts, analysis and rules")
     sub = parser.add_subparsers(dest="command", required=True)
     _lab_parser(sub)
+    check = sub.add_parser("check", help="validate rule files (file:line: message, exit 1 on any error)")
+    check.add_argument("paths", nargs="*", help="rule files or directories (default ./rules)")
+    evaluate = sub.add_parser("eval", help="evaluate rules once against fact JSON")
+    evaluate.add_argument("--rules", default="rules", help="rule directory or file")
+    evaluate.add_argument("--facts", nargs="+", required=True,
+                          help="module results, fact-cache files or directories, or snapshots (JSON)")
+    evaluate.add_argument("--cluster", default="default", help="cluster name for facts without a topology")
+    evaluate.add_argument("--format", choices=["json", "table"], default="table")
+    evaluate.add_argument("--fail-on", choices=list(SEVERITY_ORDER), help="exit 1 when an alert this severe or worse fires")
+    test = sub.add_parser("test", help="rule unit tests (a timeline of facts in, expected alerts out)")
+    test.add_argument("files", nargs="+", help="test files or directories")
+    test.add_argument("--require-coverage", action="store_true", help="fail when a rule never fires in any test")
     demo = sub.add_parser("demo", help="the main job on a local lab: facts, a fault, its detection")
     demo.add_argument("--dir", default=None, help="lab directory")
     demo.add_argument("--keep", action="store_true", help="leave the lab running afterwards")
@@ -84,6 +174,12 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "lab":
             return run_lab(args)
+        if args.command == "check":
+            return run_check(args)
+        if args.command == "eval":
+            return run_eval(args)
+        if args.command == "test":
+            return run_test(args)
         if args.command == "demo":
             from ansible_collections.dbaops.mysql_ha.engine.demo import run_demo
 

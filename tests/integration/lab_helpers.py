@@ -73,3 +73,12 @@ def wait_for(predicate, timeout: float = 20, interval: float = 0.2):
         if time.monotonic() > deadline:
             raise AssertionError(f"condition not met within {timeout}s")
         time.sleep(interval)
+
+
+def no_io_thread_streams(lab) -> bool:
+    """True once no replica's IO thread is connected to its source."""
+    for node in lab.by_role("replica"):
+        with lab.session(node) as replica:
+            if replica.query("SHOW ALL SLAVES STATUS")[0]["Slave_IO_Running"] == "Yes":
+                return False
+    return True

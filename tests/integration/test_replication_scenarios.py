@@ -9,7 +9,7 @@ import time
 
 import jsonschema
 
-from lab_helpers import analyse, run_module, wait_for
+from lab_helpers import analyse, no_io_thread_streams, run_module, wait_for
 
 
 def by_name(lab, result):
@@ -50,15 +50,6 @@ def test_healthy_topology_roles_equal_gtids_zero_lag(shared_lab, replication_sch
         jsonschema.validate(facts, replication_schema)
         assert facts["collection"]["round_trips"] == 1
         assert facts["collection"]["missing_privileges"] == [] and facts["collection"]["errors"] == []
-
-
-def no_io_thread_streams(lab):
-    """True once no replica's IO thread is connected to its source."""
-    for node in lab.by_role("replica"):
-        with lab.session(node) as replica:
-            if replica.query("SHOW ALL SLAVES STATUS")[0]["Slave_IO_Running"] == "Yes":
-                return False
-    return True
 
 
 def _all_caught_up(lab):

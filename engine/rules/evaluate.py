@@ -1,0 +1,80 @@
+"""Evaluate a rule set against a snapshot of gathered facts.
+
+A snapshot is ``{"clusters": {name: {"cluster": <analysis>, "members": {address:
+mysql_replication facts}, "security": {address: mysql_security facts}}}}`` (see
+engine/rules/snapshot.py for how module output and fact caches become one).
+
+Instance and channel rules run on reachable members only: what an unreachable
+member means is the cluster analysis' business (cluster-scope rules).
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+import simpleeval
+
+from ansible_collections.dbaops.mysql_ha.engine.rules.expr import make_evaluator
+from ansible_collections.dbaops.mysql_ha.engine.rules.loader import Rule, RuleSet
+
+
+@dataclass(frozen=True)
+class Result:
+    """One rule on one target whose condition holds now."""
+
+    rule: Rule
+    cluster: str
+    instance: str
+    channel: str
+    summary: str
+    remediation: str
+
+    @property
+    def fingerprint(self) -> str:
+        return fingerprint(self.rule.id, self.cluster, self.instance, self.channel)
+
+
+def fingerprint(rule: str, cluster: str, instance: str, channel: str) -> str:
+    return hashlib.sha256(f"{rule}\0{cluster}\0{instance}\0{channel}".encode()).hexdigest()[:20]
+
+
+def _targets(snapshot: dict):
+    """(scope, cluster, instance, channel, names) for every target of the snapshot."""
+    for cluster_name, data in sorted((snapshot.get("clusters") or {}).items()):
+        cluster = data.get("cluster") or {}
+        members = data.get("members") or {}
+        security = data.get("security") or {}
+        yield "cluster", cluster_name, cluster.get("primary") or "", "", {
+            "cluster": cluster, "members": members, "cluster_name": cluster_name}
+        for address, facts in sorted(members.items()):
+            if not facts.get("reachable", True):
+                continue
+            names = dict(facts)
+            names.update(cluster=cluster, cluster_name=cluster_name, instance=address,
+                         security=security.get(address), reachability="ok")
+            yield "instance", cluster_name, address, "", names
+            for channel in facts.get("channels") or ():
+                yield "channel", cluster_name, address, channel.get("name") or "", dict(names, channel=channel)
+
+
+def evaluate(rule_set: RuleSet, snapshot: dict, evaluator: simpleeval.EvalWithCompoundTypes | None = None):
+    """(results, errors, evaluated): the rules that hold, per-target errors, and the
+    fingerprints of every (rule, target) evaluated without error."""
+    evaluator = evaluator or make_evaluator()
+    results: list[Result] = []
+    errors: list[str] = []
+    evaluated: set[str] = set()
+    for scope, cluster_name, instance, channel, names in _targets(snapshot):
+        for rule in rule_set.by_scope.get(scope, ()):
+            try:
+                holds = bool(rule.when.evaluate(evaluator, names))
+            except Exception as exc:  # a rule that breaks on these facts must not stop the others
+                errors.append(f"{rule.id} on {cluster_name}/{instance}{'/' + channel if channel else ''}: "
+                              f"{type(exc).__name__}: {exc}")
+                continue
+            evaluated.add(fingerprint(rule.id, cluster_name, instance, channel))
+            if holds:
+                results.append(Result(rule=rule, cluster=cluster_name, instance=instance, channel=channel,
+                                      summary=rule.summary.render(names),
+                                      remediation=rule.remediation.render(names) if rule.remediation else ""))
+    return results, errors, evaluated

@@ -1,0 +1,189 @@
+"""Rule expressions and templates: parsed and checked once, evaluated with simpleeval.
+
+Semantics a rule author can rely on:
+
+* ``a.b`` reads key ``b`` of fact ``a``; unknown names and fields are refused at load.
+* Null (unknown, e.g. ``seconds_behind_source`` while the SQL thread is stopped):
+  ``<``, ``<=``, ``>``, ``>=`` with a null side are false, like SQL's unknown, so
+  ``channel.seconds_behind_source > 30`` never fires on an unknown lag; ``== None`` /
+  ``is_null(x)`` test for it; ``coalesce(x, default)`` replaces it. Arithmetic on null
+  is an evaluation error for that target (reported, the other rules go on).
+* Budget: at most 4096 characters and 400 syntax nodes per expression (checked at
+  load); simpleeval refuses huge powers, strings and comprehensions at run time, and
+  dunder/private attributes always.
+"""
+from __future__ import annotations
+
+import ast
+import operator
+import string
+from dataclasses import dataclass
+
+import simpleeval
+
+from ansible_collections.dbaops.mysql_ha.engine.rules.model import check_path
+
+MAX_EXPRESSION_CHARS = 4096
+MAX_NODES = 400
+
+
+class ExpressionError(ValueError):
+    """An expression or template that cannot be loaded; the message says why."""
+
+
+def _null_safe(compare):
+    def wrapped(a, b):
+        if a is None or b is None:
+            return False
+        return compare(a, b)
+    return wrapped
+
+
+def _coalesce(*values):
+    for value in values:
+        if value is not None:
+            return value
+    return None
+
+
+FUNCTIONS = {
+    "len": len, "any": any, "all": all, "min": min, "max": max, "sum": sum, "abs": abs, "round": round,
+    "int": int, "float": float, "str": str, "bool": bool, "sorted": sorted,
+    "lower": lambda s: s.lower() if isinstance(s, str) else s,
+    "upper": lambda s: s.upper() if isinstance(s, str) else s,
+    "startswith": lambda s, prefix: isinstance(s, str) and s.startswith(prefix),
+    "contains": lambda container, item: container is not None and item in container,
+    "coalesce": _coalesce,
+    "is_null": lambda value: value is None,
+}
+OPERATORS = dict(simpleeval.DEFAULT_OPERATORS)
+OPERATORS.update({ast.Gt: _null_safe(operator.gt), ast.Lt: _null_safe(operator.lt),
+                  ast.GtE: _null_safe(operator.ge), ast.LtE: _null_safe(operator.le)})
+
+
+def make_evaluator() -> simpleeval.EvalWithCompoundTypes:
+    return simpleeval.EvalWithCompoundTypes(operators=OPERATORS, functions=FUNCTIONS, names={})
+
+
+def _attribute_path(node: ast.AST) -> list[str] | None:
+    parts = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if isinstance(node, ast.Name):
+        return [node.id] + list(reversed(parts))
+    return None
+
+
+def _check_names(tree: ast.AST, scope: str) -> list[str]:
+    """Every name and attribute path of the expression, checked against the fact model."""
+    problems = []
+    bound = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.comprehension):
+            for target in ast.walk(node.target):
+                if isinstance(target, ast.Name):
+                    bound.add(target.id)
+    seen_inner = set()
+    called = {id(node.func) for node in ast.walk(tree) if isinstance(node, ast.Call)}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute) and id(node) not in seen_inner:
+            path = _attribute_path(node)
+            inner = node.value
+            while isinstance(inner, ast.Attribute):
+                seen_inner.add(id(inner))
+                inner = inner.value
+            if isinstance(inner, ast.Name):
+                seen_inner.add(id(inner))
+            if path is None or path[0] in bound:
+                continue
+            problem = check_path(scope, path)
+            if problem:
+                problems.append(problem)
+        elif isinstance(node, ast.Name) and id(node) not in seen_inner and id(node) not in called:
+            if node.id in bound or node.id in FUNCTIONS or node.id in ("True", "False", "None"):
+                continue
+            problem = check_path(scope, [node.id])
+            if problem:
+                problems.append(problem)
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id not in FUNCTIONS:
+            problems.append(f"function {node.func.id!r} is not available (functions: {', '.join(sorted(FUNCTIONS))})")
+    return problems
+
+
+@dataclass(frozen=True)
+class Expression:
+    """A checked, parsed expression."""
+
+    text: str
+    tree: ast.AST
+
+    def evaluate(self, evaluator: simpleeval.EvalWithCompoundTypes, names: dict):
+        evaluator.names = names
+        return evaluator.eval(self.text, previously_parsed=self.tree)
+
+
+def compile_expression(text: str, scope: str) -> Expression:
+    """Parse once and check; ExpressionError says what is wrong."""
+    if len(text) > MAX_EXPRESSION_CHARS:
+        raise ExpressionError(f"expression is {len(text)} characters; the limit is {MAX_EXPRESSION_CHARS}")
+    try:
+        tree = simpleeval.SimpleEval.parse(text)
+    except SyntaxError as exc:
+        raise ExpressionError(f"expression does not parse: {exc.msg} at column {exc.offset}") from None
+    except (RecursionError, MemoryError, ValueError):
+        raise ExpressionError("expression is nested too deeply") from None
+    nodes = sum(1 for _node in ast.walk(tree))
+    if nodes > MAX_NODES:
+        raise ExpressionError(f"expression has {nodes} syntax nodes; the limit is {MAX_NODES}")
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute) and node.attr.startswith("_"):
+            raise ExpressionError(f"access to {node.attr!r} is not allowed (private and dunder attributes)")
+        if isinstance(node, (ast.Lambda, ast.NamedExpr, ast.Await, ast.Yield, ast.YieldFrom)):
+            raise ExpressionError(f"{type(node).__name__} is not allowed in rule expressions")
+    problems = _check_names(tree, scope)
+    if problems:
+        raise ExpressionError("; ".join(dict.fromkeys(problems)))
+    return Expression(text, tree)
+
+
+class _FactFormatter(string.Formatter):
+    def get_field(self, field_name, args, kwargs):
+        value = kwargs
+        for part in field_name.split("."):
+            value = value.get(part) if isinstance(value, dict) else None
+        return ("unknown" if value is None else value), field_name
+
+
+_FORMATTER = _FactFormatter()
+
+
+@dataclass(frozen=True)
+class Template:
+    """A summary/remediation template: ``{channel.name}`` is replaced by the fact."""
+
+    text: str
+
+    def render(self, names: dict) -> str:
+        try:
+            return _FORMATTER.vformat(self.text, (), names)
+        except (ValueError, TypeError) as exc:
+            return f"{self.text} (template error: {exc})"
+
+
+def compile_template(text: str, scope: str) -> Template:
+    try:
+        fields = [f for _literal, f, _spec, _conv in string.Formatter().parse(text) if f is not None]
+    except ValueError as exc:
+        raise ExpressionError(f"template does not parse: {exc}") from None
+    problems = []
+    for field in fields:
+        if not field or any(c in field for c in "[]()"):
+            problems.append(f"template field {{{field}}} must be a dotted name like {{channel.name}}")
+            continue
+        problem = check_path(scope, field.split("."))
+        if problem:
+            problems.append(f"template field {{{field}}}: {problem}")
+    if problems:
+        raise ExpressionError("; ".join(problems))
+    return Template(text)

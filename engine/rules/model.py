@@ -1,0 +1,75 @@
+"""The fact model rules are written against, taken from the facts' JSON Schemas.
+
+Names an expression or template may use, per scope:
+
+* ``instance``: every top-level ``mysql_replication`` fact (``role``, ``read_only``,
+  ``channels``, ``semi_sync``, ...), ``security`` (``mysql_security`` facts, null when
+  not gathered), ``cluster`` (the cluster analysis), ``instance`` and ``cluster_name``.
+* ``channel``: the instance names plus ``channel`` (one replication channel).
+* ``cluster``: ``cluster``, ``members`` (address -> facts) and ``cluster_name``.
+"""
+from __future__ import annotations
+
+import difflib
+import json
+from functools import lru_cache
+from pathlib import Path
+
+SCHEMAS = Path(__file__).resolve().parents[2] / "docs" / "schemas"
+# Dict methods: an attribute with one of these names would read the method, not a key.
+RESERVED = frozenset(dir(dict))
+STRING = {"type": "string"}
+
+
+@lru_cache(maxsize=None)
+def _schema(name: str) -> dict:
+    return json.loads((SCHEMAS / name).read_text())
+
+
+@lru_cache(maxsize=None)
+def scope_names(scope: str) -> dict:
+    """{name: schema node} of the names a rule of this scope may use."""
+    replication = _schema("mysql_replication.schema.json")
+    cluster = _schema("mysql_topology.schema.json")["properties"]["cluster"]
+    security = dict(_schema("mysql_security.schema.json"))
+    security["type"] = ["object", "null"]
+    common = {"cluster": cluster, "cluster_name": STRING}
+    if scope == "cluster":
+        return dict(common, members={"type": "object", "additionalProperties": {"type": "object"}})
+    names = dict(replication["properties"])
+    names.update(common, security=security, instance=STRING, reachability=STRING)
+    if scope == "channel":
+        names["channel"] = replication["properties"]["channels"]["items"]
+    return names
+
+
+def _suggest(name: str, choices) -> str:
+    close = difflib.get_close_matches(name, list(choices), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def check_path(scope: str, path: list[str]) -> str | None:
+    """None when ``a.b.c`` exists in the model of this scope, else the reason it does not."""
+    names = scope_names(scope)
+    head = path[0]
+    if head not in names:
+        return f"unknown name {head!r} for scope {scope}{_suggest(head, names)}"
+    node = names[head]
+    walked = head
+    for part in path[1:]:
+        if part in RESERVED:
+            return f"{walked}.{part}: {part!r} is a dict method, not a fact"
+        properties = node.get("properties")
+        if properties is not None:
+            if part not in properties:
+                return f"{walked} has no field {part!r}{_suggest(part, properties)}"
+            node = properties[part]
+        elif isinstance(node.get("additionalProperties"), dict):
+            node = node["additionalProperties"]
+        elif node.get("type") == "object" or "object" in (node.get("type") or []):
+            node = {}  # an object the schema leaves open: any key
+        else:
+            kind = node.get("type")
+            return f"{walked} is {kind if isinstance(kind, str) else '/'.join(kind or ['a value'])}, it has no field {part!r}"
+        walked = f"{walked}.{part}"
+    return None

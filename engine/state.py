@@ -1,0 +1,146 @@
+"""Alert state in SQLite: pending (``for``) -> firing -> resolved, and acked.
+
+One row per fingerprint (rule + cluster + instance + channel) while the alert is
+pending, firing or acked; a resolved alert keeps its row until it fires again
+(then it is a new alert with a new id).  The database survives restarts, so a
+restarted daemon neither loses an alert nor re-fires one.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+import time
+from datetime import datetime, timezone
+
+from ansible_collections.dbaops.mysql_ha.engine.rules.evaluate import Result
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS alerts (
+    fingerprint TEXT PRIMARY KEY,
+    id TEXT NOT NULL,
+    rule TEXT NOT NULL,
+    severity TEXT NOT NULL,
+    state TEXT NOT NULL CHECK (state IN ('pending', 'firing', 'acked', 'resolved')),
+    cluster TEXT NOT NULL,
+    instance TEXT NOT NULL,
+    channel TEXT NOT NULL,
+    summary TEXT NOT NULL,
+    remediation TEXT NOT NULL,
+    labels TEXT NOT NULL,
+    active_since REAL NOT NULL,
+    started_at REAL,
+    resolved_at REAL,
+    acked_at REAL,
+    acked_by TEXT,
+    updated_at REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS alerts_state ON alerts (state);
+"""
+ACTIVE = ("pending", "firing", "acked")
+
+
+def iso(ts: float | None) -> str | None:
+    if ts is None:
+        return None
+    return datetime.fromtimestamp(ts, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class AlertStore:
+    """Alert state; ``path`` may be ``:memory:`` for one-shot evaluation."""
+
+    def __init__(self, path: str = ":memory:"):
+        self.db = sqlite3.connect(path, isolation_level=None)
+        self.db.row_factory = sqlite3.Row
+        self.db.executescript(SCHEMA)
+
+    def close(self) -> None:
+        self.db.close()
+
+    def update(self, results: list[Result], evaluated: set[str], now: float | None = None,
+               clusters: set[str] | None = None, rule_ids: set[str] | None = None) -> list[tuple[dict, str, str]]:
+        """Apply one evaluation; returns transitions ``(alert, old_state, new_state)``.
+
+        An active alert whose target was not ``evaluated`` without error keeps its
+        state (an evaluation error is not a recovery); one whose cluster was not in
+        this evaluation (``clusters``) is left alone; one whose rule left the rule
+        set (``rule_ids``) resolves.
+        """
+        now = time.time() if now is None else now
+        transitions = []
+        seen = set()
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            for result in results:
+                fp = result.fingerprint
+                seen.add(fp)
+                row = self.db.execute("SELECT * FROM alerts WHERE fingerprint = ?", (fp,)).fetchone()
+                if row is None or row["state"] == "resolved":
+                    firing = result.rule.for_seconds <= 0
+                    state = "firing" if firing else "pending"
+                    alert_id = hashlib.sha256(f"{fp}\0{now}".encode()).hexdigest()[:12]
+                    self.db.execute(
+                        "INSERT OR REPLACE INTO alerts (fingerprint, id, rule, severity, state, cluster, instance, channel,"
+                        " summary, remediation, labels, active_since, started_at, resolved_at, acked_at, acked_by, updated_at)"
+                        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, NULL, ?)",
+                        (fp, alert_id, result.rule.id, result.rule.severity, state, result.cluster, result.instance,
+                         result.channel, result.summary, result.remediation, json.dumps(dict(result.rule.labels)),
+                         now, now if firing else None, now))
+                    transitions.append((fp, row["state"] if row else None, state))
+                    continue
+                state = row["state"]
+                if state == "pending" and now - row["active_since"] >= result.rule.for_seconds:
+                    state = "firing"
+                    transitions.append((fp, "pending", "firing"))
+                self.db.execute("UPDATE alerts SET state = ?, summary = ?, remediation = ?, severity = ?, updated_at = ?,"
+                                " started_at = COALESCE(started_at, CASE WHEN ? = 'firing' THEN ? END)"
+                                " WHERE fingerprint = ?",
+                                (state, result.summary, result.remediation, result.rule.severity, now, state, now, fp))
+            for row in self.db.execute("SELECT * FROM alerts WHERE state IN ('pending', 'firing', 'acked')").fetchall():
+                fp = row["fingerprint"]
+                if fp in seen:
+                    continue
+                rule_gone = rule_ids is not None and row["rule"] not in rule_ids
+                if not rule_gone and (fp not in evaluated or (clusters is not None and row["cluster"] not in clusters)):
+                    continue
+                if row["state"] == "pending":
+                    self.db.execute("DELETE FROM alerts WHERE fingerprint = ?", (fp,))
+                    transitions.append((fp, "pending", None))
+                else:
+                    self.db.execute("UPDATE alerts SET state = 'resolved', resolved_at = ?, updated_at = ? WHERE fingerprint = ?",
+                                    (now, now, fp))
+                    transitions.append((fp, row["state"], "resolved"))
+            self.db.execute("COMMIT")
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        return [(self.get(fp) or {"fingerprint": fp}, old, new) for fp, old, new in transitions]
+
+    def ack(self, alert_id: str, by: str = "", now: float | None = None) -> dict | None:
+        now = time.time() if now is None else now
+        cursor = self.db.execute("UPDATE alerts SET state = 'acked', acked_at = ?, acked_by = ?, updated_at = ?"
+                                 " WHERE (id = ? OR fingerprint = ?) AND state = 'firing'", (now, by, now, alert_id, alert_id))
+        if cursor.rowcount == 0:
+            return None
+        row = self.db.execute("SELECT fingerprint FROM alerts WHERE id = ? OR fingerprint = ?", (alert_id, alert_id)).fetchone()
+        return self.get(row["fingerprint"])
+
+    def get(self, fp: str) -> dict | None:
+        row = self.db.execute("SELECT * FROM alerts WHERE fingerprint = ?", (fp,)).fetchone()
+        return self._to_alert(row) if row else None
+
+    def alerts(self, states=ACTIVE) -> list[dict]:
+        marks = ",".join("?" for _state in states)
+        rows = self.db.execute(f"SELECT * FROM alerts WHERE state IN ({marks}) ORDER BY severity, rule, cluster, instance, channel",
+                               tuple(states)).fetchall()
+        return [self._to_alert(r) for r in rows]
+
+    @staticmethod
+    def _to_alert(row: sqlite3.Row) -> dict:
+        """The alert as SPEC section 7 carries it (plus acked/resolved details)."""
+        return {"id": row["id"], "rule": row["rule"], "severity": row["severity"], "state": row["state"],
+                "cluster": row["cluster"], "instance": row["instance"], "channel": row["channel"],
+                "summary": row["summary"], "remediation": row["remediation"], "labels": json.loads(row["labels"]),
+                "started_at": iso(row["started_at"]), "pending_since": iso(row["active_since"]),
+                "resolved_at": iso(row["resolved_at"]), "acked_at": iso(row["acked_at"]), "acked_by": row["acked_by"],
+                "fingerprint": row["fingerprint"]}

@@ -1,0 +1,176 @@
+"""The rule engine: one-pass validation, simpleeval with a budget, null semantics, alert state."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from ansible_collections.dbaops.mysql_ha.engine.rules.evaluate import evaluate
+from ansible_collections.dbaops.mysql_ha.engine.rules.expr import ExpressionError, compile_expression
+from ansible_collections.dbaops.mysql_ha.engine.rules.loader import load_rule_set
+from ansible_collections.dbaops.mysql_ha.engine.rules.snapshot import build_snapshot
+from ansible_collections.dbaops.mysql_ha.engine.state import AlertStore
+
+REPO = Path(__file__).resolve().parents[2]
+CLI = [sys.executable, "-m", "ansible_collections.dbaops.mysql_ha.engine.cli"]
+
+
+def mysqlha(*args, cwd=REPO):
+    env = dict(os.environ, PYTHONPATH=os.environ["ANSIBLE_COLLECTIONS_PATH"])
+    return subprocess.run(CLI + list(args), capture_output=True, text=True, cwd=cwd, env=env, timeout=120, check=False)
+
+
+def write_rules(tmp_path, body):
+    (tmp_path / "r.yml").write_text(body)
+    return load_rule_set([str(tmp_path)])
+
+
+def one_replica_snapshot(**channel):
+    """A primary, replica db2 with ``channel`` on its channel, and a healthy replica db3."""
+    return build_snapshot({"prod": {"members": {"db1:3306": {"role": "primary"},
+                                                "db2:3306": {"role": "replica", "source": "db1:3306", "channels": [channel]},
+                                                "db3:3306": {"role": "replica", "source": "db1:3306"}}}})
+
+
+def test_the_default_pack_checks_clean():
+    proc = mysqlha("check", "rules")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith("ok: 24 rules in 4 files")
+
+
+def test_each_broken_file_gives_exactly_one_precise_error_and_exit_1(tmp_path):
+    broken = tmp_path / "broken_rules"
+    broken.mkdir()
+    for source in sorted((REPO / "tests" / "fixtures" / "broken_rules").glob("*.broken")):
+        (broken / (source.stem + ".yml")).write_bytes(source.read_bytes())
+    (broken / "09_not_utf8.yml").write_bytes(
+        b'rules:\n  - id: latin1\n    scope: instance\n    when: "read_only"\n    severity: P3\n    summary: "caf\xe9"\n')
+    proc = mysqlha("check", "broken_rules", cwd=tmp_path)
+    assert proc.returncode == 1
+    errors = [line for line in proc.stderr.splitlines() if line.startswith("broken_rules/")]
+    per_file = Counter(line.split(":")[0] for line in errors)
+    assert len(per_file) == 10 and set(per_file.values()) == {1}, errors
+    by_file = {line.split(":")[0].rsplit("/", 1)[1]: line for line in errors}
+    assert ":4: sql_thread_typo.when: channel has no field 'sql_runing' (did you mean 'sql_running'?)" in by_file["03_unknown_field.yml"]
+    assert ":7: duplicate rule id 'same_id'" in by_file["06_duplicate_id.yml"]
+    assert ":7: severty: Additional properties" in by_file["08_unknown_key.yml"]
+    assert "not UTF-8" in by_file["09_not_utf8.yml"]
+
+
+def test_rule_unit_tests_pass_and_cover_every_default_rule():
+    proc = mysqlha("test", "tests/rules", "--require-coverage")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip().endswith("passed, 0 failed") and "never firing" not in proc.stderr
+
+
+def test_a_failing_expectation_says_what_was_expected_and_what_fired(tmp_path):
+    (tmp_path / "t.yml").write_text(f"""
+rule_files: [{REPO / 'rules'}]
+tests:
+  - name: wrong expectation
+    timeline:
+      - at: 0s
+        clusters:
+          prod:
+            members:
+              "db1:3306": {{role: primary}}
+              "db2:3306": {{role: replica, source: "db1:3306", channels: [{{sql_running: false}}]}}
+    expect:
+      - at: 0s
+        firing: [{{rule: replication_error}}]
+""")
+    proc = mysqlha("test", str(tmp_path / "t.yml"))
+    assert proc.returncode == 1
+    assert "expected firing [{'rule': 'replication_error'}]" in proc.stderr
+    assert "'rule': 'replica_sql_thread_stopped'" in proc.stderr and "0 passed, 1 failed" in proc.stdout
+
+
+@pytest.mark.parametrize("expression,message", [
+    ("x" * 1000 + " == 1 and " + "read_only or " * 9000 + "read_only", "characters; the limit is 4096"),
+    (" and ".join(["a"] * 500), "syntax nodes; the limit is 400"),
+    ("(" * 250 + "read_only" + ")" * 250, "does not parse|nested too deeply"),
+    ("().__class__", "not allowed"),
+    ("[c for c in channels].__len__()", "not allowed"),
+    ("lambda: 1", "Lambda is not allowed"),
+])
+def test_dangerous_or_huge_expressions_are_refused_at_load(expression, message):
+    with pytest.raises(ExpressionError, match=message):
+        compile_expression(expression, "instance")
+
+
+def test_runtime_bombs_are_stopped_and_the_other_rules_still_run(tmp_path):
+    rule_set = write_rules(tmp_path, """
+rules:
+  - {id: power, scope: instance, when: "9**9**9 > 0", severity: P3, summary: "{instance}"}
+  - {id: string, scope: instance, when: "len('x' * 10**9) > 0", severity: P3, summary: "{instance}"}
+  - {id: comprehension, scope: instance, when: "len([1 for a in [0]*100000 for b in [0]*100000]) > 0", severity: P3, summary: "{instance}"}
+  - {id: fine, scope: instance, when: "read_only", severity: P3, summary: "{instance} is read-only"}
+""")
+    results, errors, _evaluated = evaluate(rule_set, one_replica_snapshot())
+    assert [(r.rule.id, r.instance) for r in results] == [("fine", "db2:3306"), ("fine", "db3:3306")]
+    assert len(errors) == 9  # three bombs on three instances, each stopped with a reason
+    assert any("power" in e for e in errors) and any("string" in e for e in errors)
+
+
+def test_null_lag_never_fires_a_comparison_and_null_arithmetic_is_an_error_not_a_crash(tmp_path):
+    rule_set = write_rules(tmp_path, """
+rules:
+  - {id: lag, scope: channel, when: "channel.seconds_behind_source > 30", severity: P2, summary: "{channel.seconds_behind_source}"}
+  - id: unknown
+    scope: channel
+    when: "is_null(channel.seconds_behind_source)"
+    severity: P3
+    summary: "lag {channel.seconds_behind_source}"
+  - {id: arithmetic, scope: channel, when: "channel.seconds_behind_source + 1 > 0", severity: P3, summary: "x"}
+""")
+    results, errors, _evaluated = evaluate(rule_set, one_replica_snapshot(sql_running=False, seconds_behind_source=None))
+    on_db2 = [r for r in results if r.instance == "db2:3306"]
+    assert [r.rule.id for r in on_db2] == ["unknown"] and on_db2[0].summary == "lag unknown"
+    assert len(errors) == 1 and errors[0].startswith("arithmetic on prod/db2:3306") and "TypeError" in errors[0]
+
+
+def test_alert_state_survives_a_restart_without_refiring(tmp_path):
+    rule_set = load_rule_set([str(REPO / "rules")])
+    stopped = one_replica_snapshot(sql_running=False, seconds_behind_source=None)
+    database = str(tmp_path / "alerts.sqlite")
+    store = AlertStore(database)
+    results, _errors, evaluated = evaluate(rule_set, stopped)
+    transitions = store.update(results, evaluated, now=1000.0)
+    assert [(a["rule"], old, new) for a, old, new in transitions] == [("replica_sql_thread_stopped", None, "firing")]
+    first = store.alerts()[0]
+    store.close()
+
+    restarted = AlertStore(database)
+    results, _errors, evaluated = evaluate(rule_set, stopped)
+    assert restarted.update(results, evaluated, now=1010.0) == []      # still firing: nothing new to send
+    assert restarted.alerts()[0]["id"] == first["id"] and restarted.alerts()[0]["started_at"] == first["started_at"]
+
+    assert restarted.ack(first["id"], by="oncall")["state"] == "acked"
+    results, _errors, evaluated = evaluate(rule_set, one_replica_snapshot())
+    (alert, old, new), = restarted.update(results, evaluated, now=1020.0)
+    assert (alert["rule"], old, new) == ("replica_sql_thread_stopped", "acked", "resolved")
+    assert restarted.alerts() == []
+
+
+def test_pending_alerts_that_clear_before_for_never_fire_and_errors_keep_state(tmp_path):
+    rule_set = write_rules(tmp_path, """
+rules:
+  - {id: lag, scope: channel, when: "channel.seconds_behind_source > 30", for: 1m, severity: P2, summary: "x"}
+""")
+    store = AlertStore()
+    results, _errors, evaluated = evaluate(rule_set, one_replica_snapshot(seconds_behind_source=60))
+    assert [new for _a, _old, new in store.update(results, evaluated, now=0.0)] == ["pending"]
+    results, _errors, evaluated = evaluate(rule_set, one_replica_snapshot(seconds_behind_source=0))
+    assert [(old, new) for _a, old, new in store.update(results, evaluated, now=30.0)] == [("pending", None)]
+    results, _errors, evaluated = evaluate(rule_set, one_replica_snapshot(seconds_behind_source=60))
+    store.update(results, evaluated, now=40.0)
+    store.update(results, evaluated, now=100.0)
+    assert store.alerts()[0]["state"] == "firing"
+    # A target that could not be evaluated is not a recovery: the alert stays firing.
+    assert store.update([], set(), now=110.0) == [] and store.alerts()[0]["state"] == "firing"
+    # A rule that left the rule set resolves its alerts.
+    assert [new for _a, _old, new in store.update([], set(), now=120.0, rule_ids=set())] == ["resolved"]

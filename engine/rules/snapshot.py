@@ -62,6 +62,22 @@ def _absorb(snapshot: dict, document, source: str, default_cluster: str) -> None
         raise SnapshotError(f"{source}: no mysql_replication, mysql_security or topology facts in this file")
 
 
+def snapshot_from_documents(documents: list, default_cluster: str = "default") -> dict:
+    """A snapshot from fact documents already in memory (registered module results, facts)."""
+    snapshot: dict = {"clusters": {}}
+    for index, document in enumerate(documents):
+        _absorb(snapshot, document, f"facts[{index}]", default_cluster)
+    return _analyse_clusters(snapshot)
+
+
+def _analyse_clusters(snapshot: dict) -> dict:
+    """Clusters that came without a topology result get the same analysis topology_facts makes."""
+    for name, data in snapshot["clusters"].items():
+        if data["cluster"] is None:
+            data["cluster"] = analyze_cluster(data["members"], name=name)
+    return snapshot
+
+
 def load_snapshot(paths: list[str], default_cluster: str = "default") -> dict:
     """A snapshot from fact files and fact-cache directories."""
     snapshot: dict = {"clusters": {}}
@@ -80,10 +96,7 @@ def load_snapshot(paths: list[str], default_cluster: str = "default") -> dict:
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise SnapshotError(f"{path}: not JSON facts ({exc})") from None
         _absorb(snapshot, document, str(path), default_cluster)
-    for name, data in snapshot["clusters"].items():
-        if data["cluster"] is None:
-            data["cluster"] = analyze_cluster(data["members"], name=name)
-    return snapshot
+    return _analyse_clusters(snapshot)
 
 
 # ---- complete facts from a few fields (rule unit tests) ----------------------------------

@@ -1,0 +1,60 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, dbaops
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Controller side of dbaops.mysql_ha.rules_evaluate: the rule engine, in a play."""
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible.plugins.action import ActionBase
+
+SEVERITIES = ("P0", "P1", "P2", "P3")
+ARGUMENT_SPEC = dict(
+    rules=dict(type="path", required=True),
+    facts=dict(type="raw", required=True),
+    cluster=dict(type="str", default="default"),
+    fail_on=dict(type="str", choices=list(SEVERITIES)),
+)
+
+
+class ActionModule(ActionBase):
+    TRANSFERS_FILES = False
+    _requires_connection = False
+    _supports_check_mode = True
+
+    def run(self, tmp=None, task_vars=None):
+        result = super(ActionModule, self).run(tmp, task_vars)
+        _validation, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
+        try:
+            # The engine needs simpleeval/jsonschema/yaml on the controller; import it only when used.
+            from ansible_collections.dbaops.mysql_ha.engine.rules.evaluate import evaluate
+            from ansible_collections.dbaops.mysql_ha.engine.rules.loader import RuleSetError, load_rule_set
+            from ansible_collections.dbaops.mysql_ha.engine.rules.snapshot import SnapshotError, snapshot_from_documents
+            from ansible_collections.dbaops.mysql_ha.engine.state import AlertStore
+        except ImportError as exc:
+            result.update(failed=True, msg="rules_evaluate needs the mysqlha engine's libraries on the controller "
+                                           "(pip install simpleeval jsonschema PyYAML): %s" % exc)
+            return result
+        documents = args["facts"] if isinstance(args["facts"], list) else [args["facts"]]
+        try:
+            rule_set = load_rule_set([args["rules"]])
+            snapshot = snapshot_from_documents(documents, default_cluster=args["cluster"])
+        except RuleSetError as exc:
+            result.update(failed=True, msg="rules do not load:\n" + "\n".join(exc.errors), rule_errors=exc.errors)
+            return result
+        except SnapshotError as exc:
+            result.update(failed=True, msg=str(exc))
+            return result
+        results, errors, evaluated = evaluate(rule_set, snapshot)
+        store = AlertStore(":memory:")
+        store.update(results, evaluated, clusters=set(snapshot["clusters"]))
+        alerts = store.alerts()
+        counts = dict((s, sum(1 for a in alerts if a["state"] == "firing" and a["severity"] == s)) for s in SEVERITIES)
+        result.update(changed=False, alerts=alerts, rule_errors=errors, counts=counts)
+        if args["fail_on"]:
+            limit = SEVERITIES.index(args["fail_on"])
+            worst = [a for a in alerts if a["state"] == "firing" and SEVERITIES.index(a["severity"]) <= limit]
+            if worst:
+                result.update(failed=True, msg="%d alert(s) at %s or worse: %s" % (
+                    len(worst), args["fail_on"], "; ".join("%s %s %s" % (a["severity"], a["rule"], a["instance"]) for a in worst)))
+        return result

@@ -38,8 +38,8 @@ def test_p0_pages_at_once_repeats_every_5m_and_escalates_after_5m_unacked():
 def test_an_ack_stops_repeats_and_escalation_and_resolution_is_announced_once():
     tier_map, hours = tiers()
     states = [(0, "firing"), (60, "acked"), (400, "acked"), (700, "acked"), (800, "resolved"), (900, "resolved")]
-    assert run(tier_map["P0"], hours, states) == [(0, "firing", ("ops", "dingtalk")),
-                                                   (800, "resolved", ("dingtalk", "ops"))]
+    expected = [(0, "firing", ("ops", "dingtalk")), (800, "resolved", ("dingtalk", "ops"))]
+    assert run(tier_map["P0"], hours, states) == expected
 
 
 def test_p1_repeats_every_30m():

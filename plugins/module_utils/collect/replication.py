@@ -15,6 +15,7 @@ __metaclass__ = type
 import re
 import time
 
+from ansible_collections.dbaops.mysql_ha.plugins.module_utils.collect.batch import BatchResults
 from ansible_collections.dbaops.mysql_ha.plugins.module_utils.collect.channels import channel_facts
 from ansible_collections.dbaops.mysql_ha.plugins.module_utils.collect.cluster_state import (
     connected_replicas,
@@ -33,13 +34,10 @@ from ansible_collections.dbaops.mysql_ha.plugins.module_utils.connection import 
 from ansible_collections.dbaops.mysql_ha.plugins.module_utils.errors import ConfigError, ConnectError
 from ansible_collections.dbaops.mysql_ha.plugins.module_utils.flavors import mysql as mysql_flavor
 from ansible_collections.dbaops.mysql_ha.plugins.module_utils.flavors import parse_version, resolve
-from ansible_collections.dbaops.mysql_ha.plugins.module_utils.flavors.base import privileges_named_in
 from ansible_collections.dbaops.mysql_ha.plugins.module_utils.gtid import GtidError, GtidSet, MariadbGtidPos
 
-__all__ = ["collect_replication", "gather_replication", "unreachable_facts", "PRIVILEGE_ERRNOS"]
+__all__ = ["collect_replication", "gather_replication", "unreachable_facts"]
 
-# Errors that mean "you may not see this" rather than "this is broken".
-PRIVILEGE_ERRNOS = frozenset([1044, 1142, 1143, 1227, 1370])
 _IDENT_RE = re.compile(r"^[A-Za-z0-9_$]{1,64}$")
 
 
@@ -51,11 +49,6 @@ def _heartbeat_sql(table, server_id, utc):
     where = " WHERE server_id = %d" % int(server_id) if server_id is not None else ""
     return ("SELECT ts, server_id, TIMESTAMPDIFF(MICROSECOND, ts, %s) / 1000000 AS lag_seconds "
             "FROM `%s`.`%s`%s ORDER BY ts DESC LIMIT 1" % (now, parts[0], parts[1], where))
-
-
-def _short(sql):
-    words = sql.split()
-    return " ".join(words[:5]) + (" ..." if len(words) > 5 else "")
 
 
 def _role(channels, replica_count, galera, group):
@@ -118,26 +111,10 @@ def collect_replication(session, heartbeat_table=None, heartbeat_server_id=None,
         statements.append(heartbeat_sql)
     optional = dialect.optional_statements()
     statements.extend(optional)
-    results = dict((r.sql, r) for r in session.run_batch(statements))
-
-    errors = []
-    missing = []
-
-    def rows_of(sql):
-        result = results.get(sql)
-        if result is None:
-            return None
-        if result.ok:
-            return result.rows
-        if result.errno in PRIVILEGE_ERRNOS:
-            if sql in optional:
-                return None
-            needed = privileges_named_in(result.error) or [dialect.needed_privilege(sql) or "unknown"]
-            missing.append({"statement": _short(sql), "privileges": needed, "errno": result.errno,
-                            "message": result.error})
-        else:
-            errors.append({"statement": _short(sql), "errno": result.errno, "message": result.error})
-        return None
+    batch = BatchResults(session, dialect, statements, optional)
+    rows_of = batch.rows
+    errors = batch.errors
+    missing = batch.missing_privileges
 
     variables = name_value_map(rows_of(dialect.variables_sql()))
     status = name_value_map(rows_of(dialect.status_sql()))

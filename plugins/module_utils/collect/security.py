@@ -16,8 +16,8 @@ __metaclass__ = type
 import calendar
 import time
 
+from ansible_collections.dbaops.mysql_ha.plugins.module_utils.collect.batch import BatchResults
 from ansible_collections.dbaops.mysql_ha.plugins.module_utils.collect.channels import channel_facts
-from ansible_collections.dbaops.mysql_ha.plugins.module_utils.collect.replication import PRIVILEGE_ERRNOS
 from ansible_collections.dbaops.mysql_ha.plugins.module_utils.collect.rows import (
     as_bool,
     as_int,
@@ -28,7 +28,7 @@ from ansible_collections.dbaops.mysql_ha.plugins.module_utils.connection import 
 from ansible_collections.dbaops.mysql_ha.plugins.module_utils.errors import MysqlhaError
 from ansible_collections.dbaops.mysql_ha.plugins.module_utils.flavors import mysql as mysql_flavor
 from ansible_collections.dbaops.mysql_ha.plugins.module_utils.flavors import parse_version, resolve
-from ansible_collections.dbaops.mysql_ha.plugins.module_utils.flavors.base import PRIVILEGE_COLUMNS, privileges_named_in
+from ansible_collections.dbaops.mysql_ha.plugins.module_utils.flavors.base import PRIVILEGE_COLUMNS
 from ansible_collections.dbaops.mysql_ha.plugins.module_utils.hardening.catalog import evaluate_controls
 
 __all__ = ["collect_security", "gather_security", "cert_days_left"]
@@ -127,22 +127,8 @@ def collect_security(session, policy=None, instance=None):
     version = parse_version(session.server_version, address=address)
     dialect = resolve(version)
     statements = list(dialect.security_statements())
-    results = dict((r.sql, r) for r in session.run_batch(statements))
-    errors, missing = [], []
-
-    def rows_of(sql):
-        result = results.get(sql)
-        if result is None:
-            return None
-        if result.ok:
-            return result.rows
-        entry = {"statement": " ".join(sql.split()[:5]) + " ...", "errno": result.errno, "message": result.error}
-        if result.errno in PRIVILEGE_ERRNOS:
-            entry["privileges"] = privileges_named_in(result.error) or [dialect.needed_privilege(sql) or "unknown"]
-            missing.append(entry)
-        else:
-            errors.append(entry)
-        return None
+    batch = BatchResults(session, dialect, statements)
+    rows_of = batch.rows
 
     (variables_sql, plugins_sql, session_sql, schemata_sql, replica_sql, accounts_sql, testdb_sql) = statements[:7]
     variables = name_value_map(rows_of(variables_sql))
@@ -155,7 +141,7 @@ def collect_security(session, policy=None, instance=None):
     account_rows = rows_of(accounts_sql)
     testdb_rows = rows_of(testdb_sql)
     dynamic = {}
-    grant_rows = rows_of(mysql_flavor.GLOBAL_GRANTS_SQL) if mysql_flavor.GLOBAL_GRANTS_SQL in results else None
+    grant_rows = rows_of(mysql_flavor.GLOBAL_GRANTS_SQL) if mysql_flavor.GLOBAL_GRANTS_SQL in statements else None
     for row in grant_rows or ():
         dynamic.setdefault((as_text(row["USER"]), as_text(row["HOST"])), set()).add(as_text(row["PRIV"]))
 
@@ -195,8 +181,8 @@ def collect_security(session, policy=None, instance=None):
         "duration_ms": round((time.monotonic() - started) * 1000.0, 3),
         "round_trips": session.round_trips - trips_before,
         "statements": len(statements),
-        "errors": errors,
-        "missing_privileges": missing,
+        "errors": batch.errors,
+        "missing_privileges": batch.missing_privileges,
         "warnings": list(dialect.warnings),
     }
     return facts

@@ -174,3 +174,36 @@ rules:
     assert store.update([], set(), now=110.0) == [] and store.alerts()[0]["state"] == "firing"
     # A rule that left the rule set resolves its alerts.
     assert [new for _a, _old, new in store.update([], set(), now=120.0, rule_ids=set())] == ["resolved"]
+
+
+def test_eval_reads_an_ansible_fact_cache_and_module_results(tmp_path):
+    import json
+
+    from ansible_collections.dbaops.mysql_ha.engine.rules.snapshot import build_member, build_security
+
+    cache = tmp_path / "facts_cache"
+    cache.mkdir()
+    primary = build_member("db1:3306", {"role": "primary"})
+    replica = build_member("db2:3306", {"role": "replica", "source": "db1:3306", "channels": [{"last_sql_errno": 1062,
+                                                                                               "sql_running": False}]})
+    security = build_security("db1:3306", {"settings": {"local_infile": True}})
+    # The jsonfile cache plugin writes one file per host holding the host's facts.
+    (cache / "db1").write_text(json.dumps({"mysql_replication": primary, "mysql_security": security}))
+    (cache / "db2").write_text(json.dumps({"ansible_facts": {"mysql_replication": replica}, "changed": False}))
+    proc = mysqlha("eval", "--rules", "rules", "--facts", str(cache), "--cluster", "prod", "--format", "json")
+    assert proc.returncode == 0, proc.stderr
+    alerts = sorted((a["rule"], a["cluster"], a["instance"]) for a in map(json.loads, proc.stdout.splitlines()))
+    assert alerts == [("all_replicas_not_replicating", "prod", "db1:3306"), ("local_infile_enabled", "prod", "db1:3306"),
+                      ("replication_error", "prod", "db2:3306")]
+    table = mysqlha("eval", "--rules", "rules", "--facts", str(cache), "--fail-on", "P1")
+    assert table.returncode == 1 and "replication_error" in table.stdout
+
+
+def test_eval_names_a_facts_file_it_cannot_use(tmp_path):
+    bad = tmp_path / "notes.json"
+    bad.write_text('{"hello": "world"}')
+    proc = mysqlha("eval", "--facts", str(bad))
+    assert proc.returncode == 1 and f"{bad}: no mysql_replication" in proc.stderr
+    broken = tmp_path / "broken.json"
+    broken.write_text("{not json")
+    assert f"{broken}: not JSON facts" in mysqlha("eval", "--facts", str(broken)).stderr

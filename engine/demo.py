@@ -1,7 +1,8 @@
 """``mysqlha demo``: the main job on a local lab, start to finish.
 
 1. start a real MariaDB primary with two GTID replicas (``mysqlha lab up``);
-2. gather facts with the collection through ansible-playbook and analyse the cluster;
+2. gather facts with the collection through ansible-playbook, analyse the cluster,
+   evaluate the default rules and show the primary's compliance findings;
 3. inject faults one at a time (SQL thread stopped, errant transaction, primary frozen,
    primary killed) and show each being detected;
 4. stop every server it started, whatever happened.
@@ -16,15 +17,16 @@ from ansible_collections.dbaops.mysql_ha.engine.lab import Lab, LabError
 
 
 def _analyse(lab: Lab, title: str) -> dict:
+    """Gather and evaluate through ansible-playbook; print the verdict, members and alerts."""
     proc, result = run_playbook(PLAYBOOKS / "lab_topology.yml", dict(lab_inventory(lab), connect_timeout=2))
     if proc.returncode != 0 or not result:
         raise LabError(f"ansible-playbook failed ({proc.returncode}):\n{proc.stdout[-2000:]}\n{proc.stderr[-2000:]}")
     cluster = result["cluster"]
+    names = {v: k for k, v in lab_inventory(lab)["mysqlha_nodes"].items()}
     print(f"\n== {title}")
     print(f"   analysis: {cluster['analysis']['code']}   (all findings: {', '.join(cluster['analysis']['codes'])})")
     for code, detail in cluster["analysis"]["details"].items():
         print(f"     - {code}: {detail}")
-    names = {v: k for k, v in lab_inventory(lab)["mysqlha_nodes"].items()}
     for address, facts in sorted(result["members"].items(), key=lambda kv: names.get(kv[0], kv[0])):
         label = f"{names.get(address, address):<9} {address:<18}"
         if not facts.get("reachable"):
@@ -38,7 +40,26 @@ def _analyse(lab: Lab, title: str) -> dict:
               f"round_trips={facts['collection']['round_trips']} {state}")
     if cluster["errant_gtids"]:
         print(f"   errant GTIDs: {cluster['errant_gtids']}")
-    return cluster
+    alerts = result.get("alerts") or []
+    print(f"   alerts from the default rules ({len(alerts)}):" if alerts else "   alerts from the default rules: none")
+    for alert in alerts:
+        where = names.get(alert["instance"], alert["instance"])
+        print(f"     {alert['severity']} {alert['state']:<7} {alert['rule']:<28} {where:<9} {alert['summary'][:110]}")
+    return result
+
+
+def _compliance(result: dict) -> None:
+    security = result.get("security")
+    if not security:
+        return
+    findings = security["findings"]
+    counts = {s: sum(1 for f in findings if f["severity"] == s) for s in ("critical", "high", "medium", "low")}
+    passed = sum(1 for c in security["controls"].values() if c["status"] == "pass")
+    print(f"\n== Compliance of the primary (security_facts): {passed} of {len(security['controls'])} controls pass; "
+          f"findings: " + ", ".join(f"{n} {s}" for s, n in counts.items() if n))
+    for finding in findings:
+        refs = ", ".join(f"{k} {v}" for k, v in finding["references"].items())
+        print(f"     {finding['severity']:<8} {finding['control']:<26} {finding['evidence'][:70]:<70}  [{refs[:60]}]")
 
 
 def run_demo(directory: str | None = None, keep: bool = False) -> int:
@@ -55,7 +76,7 @@ def run_demo(directory: str | None = None, keep: bool = False) -> int:
             primary.execute("INSERT INTO shop.orders VALUES (1, 'first'), (2, 'second')")
         lab.wait_replicating(lab.by_role("replica"))
         time.sleep(0.5)
-        _analyse(lab, "Healthy cluster")
+        _compliance(_analyse(lab, "Healthy cluster"))
 
         with lab.session("replica1") as replica:
             replica.execute("STOP SLAVE SQL_THREAD")

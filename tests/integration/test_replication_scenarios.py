@@ -159,7 +159,8 @@ def test_killed_primary_is_dead_because_every_replica_lost_it(make_lab):
     for name in ("replica1", "replica2"):
         channel = channel_of(members[name])
         assert channel["io_running"] == "connecting"
-        assert channel["last_io_errno"] == 2003
+        # 2013 while the broken stream is reported, 2003 once a reconnect is refused (1 s later).
+        assert channel["last_io_errno"] in (2003, 2013)
     assert result["cluster"]["analysis"]["code"] == "primary_dead"
     assert result["cluster"]["primary"] == lab.node("primary").address
 

@@ -205,6 +205,11 @@ def main():
     for action in skipped:
         controls[action.control] = {"status": "skipped", "summary": action.summary + " (set config_fragment to persist it)"}
         module.warn("control %s needs a restart-time setting; set config_fragment to manage it" % action.control)
+    unpersisted = [a.control for a in actions if a.settings and not fragment_path]
+    if unpersisted:
+        # Applied at runtime only: a restart would undo them.
+        module.warn("controls %s were set at runtime only and a restart will undo them; set config_fragment "
+                    "to persist them" % ", ".join(unpersisted))
     result = dict(
         # A start-up-only setting already in the fragment is pending a restart, not a change.
         changed=any(a.statements for a in actions) or fragment_changed,

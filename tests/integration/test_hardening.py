@@ -133,3 +133,13 @@ def test_bad_profiles_are_refused_naming_the_control(profile, message):
     result, _output = run_module("hardening", {"login_host": "127.0.0.1", "login_port": 9, "config_file": "/dev/null",
                                                "profile": profile})
     assert result["failed"] is True and message in result["msg"]
+
+
+def test_without_a_fragment_runtime_only_changes_are_announced(make_lab):
+    lab = make_lab(replicas=0, tls=True)
+    args = {"login_host": "127.0.0.1", "login_port": lab.node("primary").port, "config_file": lab.client_file,
+            "ssl_mode": "required", "profile": {"audit_log": False, "password_validation": False}}
+    result, _output = run_module("hardening", args)
+    assert result["changed"] is True
+    assert any("restart will undo them" in w and "local_infile" in w for w in result.get("warnings", []))
+    assert result["controls"]["symbolic_links"]["status"] == "skipped"

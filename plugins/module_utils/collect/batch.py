@@ -1,19 +1,24 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, dbaops
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""One collection batch and the sorting of its failures, shared by every collector.
+"""One collection over an open session, shared by every collector.
 
-A statement the login may not run becomes a ``missing_privileges`` entry (with the
-privileges the server named, or the flavour file's answer); any other failure an
-``errors`` entry; optional statements fail silently.
+``Collection`` detects the server's flavour, runs the collector's statements in as
+few round trips as possible, sorts failures (a statement the login may not run is a
+``missing_privileges`` entry with the privileges the server named, or the flavour
+file's answer; any other failure an ``errors`` entry; optional statements fail
+silently) and writes the ``collection`` report of the facts.
 """
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import time
+
+from ansible_collections.dbaops.mysql_ha.plugins.module_utils.flavors import parse_version, resolve
 from ansible_collections.dbaops.mysql_ha.plugins.module_utils.flavors.base import privileges_named_in
 
-__all__ = ["BatchResults", "PRIVILEGE_ERRNOS"]
+__all__ = ["Collection", "PRIVILEGE_ERRNOS"]
 
 # Errors that mean "you may not see this" rather than "this is broken".
 PRIVILEGE_ERRNOS = frozenset([1044, 1142, 1143, 1227, 1370])
@@ -24,29 +29,54 @@ def short_sql(sql):
     return " ".join(words[:5]) + (" ..." if len(words) > 5 else "")
 
 
-class BatchResults:
-    """Run ``statements`` in as few round trips as possible; read rows per statement."""
+class Collection:
+    """The server's dialect, one batch of statements, and what went wrong."""
 
-    def __init__(self, session, dialect, statements, optional=()):
-        self.dialect = dialect
-        self.optional = frozenset(optional)
-        self.results = dict((r.sql, r) for r in session.run_batch(list(statements)))
+    def __init__(self, session, instance=None):
+        self.started = time.monotonic()
+        self.session = session
+        self.trips_before = session.round_trips
+        self.address = instance or session.address
+        self.version = parse_version(session.server_version, address=self.address)
+        self.dialect = resolve(self.version)
         self.errors = []
         self.missing_privileges = []
+        self.statement_count = 0
+        self._results = {}
+        self._optional = frozenset()
+
+    def run(self, statements, optional=()):
+        """Send ``statements`` (optional ones' privilege errors are not reported)."""
+        self._optional = frozenset(optional)
+        self.statement_count = len(statements)
+        self._results = dict((r.sql, r) for r in self.session.run_batch(list(statements)))
 
     def rows(self, sql):
         """The rows of ``sql``, or None when it failed (the failure is recorded once)."""
-        result = self.results.get(sql)
+        result = self._results.get(sql)
         if result is None:
             return None
         if result.ok:
             return result.rows
         if result.errno in PRIVILEGE_ERRNOS:
-            if sql not in self.optional:
+            if sql not in self._optional:
                 needed = privileges_named_in(result.error) or [self.dialect.needed_privilege(sql) or "unknown"]
                 self.missing_privileges.append({"statement": short_sql(sql), "privileges": needed,
                                                 "errno": result.errno, "message": result.error})
         else:
             self.errors.append({"statement": short_sql(sql), "errno": result.errno, "message": result.error})
-        self.results.pop(sql)  # record each failure once
+        self._results.pop(sql)
         return None
+
+    def report(self, **extra):
+        """The ``collection`` fact: time, round trips, statements, errors, missing privileges, warnings."""
+        report = {
+            "duration_ms": round((time.monotonic() - self.started) * 1000.0, 3),
+            "round_trips": self.session.round_trips - self.trips_before,
+            "statements": self.statement_count,
+            "errors": self.errors,
+            "missing_privileges": self.missing_privileges,
+            "warnings": list(self.dialect.warnings),
+        }
+        report.update(extra)
+        return report

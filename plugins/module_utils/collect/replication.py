@@ -13,9 +13,8 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import re
-import time
 
-from ansible_collections.dbaops.mysql_ha.plugins.module_utils.collect.batch import BatchResults
+from ansible_collections.dbaops.mysql_ha.plugins.module_utils.collect.batch import Collection
 from ansible_collections.dbaops.mysql_ha.plugins.module_utils.collect.channels import channel_facts
 from ansible_collections.dbaops.mysql_ha.plugins.module_utils.collect.cluster_state import (
     connected_replicas,
@@ -33,7 +32,7 @@ from ansible_collections.dbaops.mysql_ha.plugins.module_utils.collect.rows impor
 from ansible_collections.dbaops.mysql_ha.plugins.module_utils.connection import connect
 from ansible_collections.dbaops.mysql_ha.plugins.module_utils.errors import ConfigError, ConnectError
 from ansible_collections.dbaops.mysql_ha.plugins.module_utils.flavors import mysql as mysql_flavor
-from ansible_collections.dbaops.mysql_ha.plugins.module_utils.flavors import parse_version, resolve
+from ansible_collections.dbaops.mysql_ha.plugins.module_utils.flavors import parse_version
 from ansible_collections.dbaops.mysql_ha.plugins.module_utils.gtid import GtidError, GtidSet, MariadbGtidPos
 
 __all__ = ["collect_replication", "gather_replication", "unreachable_facts"]
@@ -99,11 +98,8 @@ def _gtid_facts(dialect, variables, errors):
 def collect_replication(session, heartbeat_table=None, heartbeat_server_id=None, heartbeat_utc=True,
                         instance=None):
     """Gather ``mysql_replication`` facts over an open Session."""
-    started = time.monotonic()
-    trips_before = session.round_trips
-    address = instance or session.address
-    version = parse_version(session.server_version, address=address)
-    dialect = resolve(version)
+    collection = Collection(session, instance)
+    address, version, dialect = collection.address, collection.version, collection.dialect
     statements = list(dialect.collection_statements())
     heartbeat_sql = None
     if heartbeat_table:
@@ -111,10 +107,9 @@ def collect_replication(session, heartbeat_table=None, heartbeat_server_id=None,
         statements.append(heartbeat_sql)
     optional = dialect.optional_statements()
     statements.extend(optional)
-    batch = BatchResults(session, dialect, statements, optional)
-    rows_of = batch.rows
-    errors = batch.errors
-    missing = batch.missing_privileges
+    collection.run(statements, optional)
+    rows_of = collection.rows
+    errors = collection.errors
 
     variables = name_value_map(rows_of(dialect.variables_sql()))
     status = name_value_map(rows_of(dialect.status_sql()))
@@ -187,15 +182,7 @@ def collect_replication(session, heartbeat_table=None, heartbeat_server_id=None,
         },
         "uptime": as_int(status.get("uptime")),
         "replica_net_timeout": as_int(variables.get("replica_net_timeout") or variables.get("slave_net_timeout")),
-        "collection": {
-            "duration_ms": round((time.monotonic() - started) * 1000.0, 3),
-            "round_trips": session.round_trips - trips_before,
-            "statements": len(statements),
-            "errors": errors,
-            "missing_privileges": missing,
-            "warnings": list(dialect.warnings),
-            "tls": session.tls,
-        },
+        "collection": collection.report(tls=session.tls),
     }
     if replica_rows is None:
         # Unknown, not "no channels": the role above may be wrong.

@@ -16,7 +16,7 @@ __metaclass__ = type
 import calendar
 import time
 
-from ansible_collections.dbaops.mysql_ha.plugins.module_utils.collect.batch import BatchResults
+from ansible_collections.dbaops.mysql_ha.plugins.module_utils.collect.batch import Collection
 from ansible_collections.dbaops.mysql_ha.plugins.module_utils.collect.channels import channel_facts
 from ansible_collections.dbaops.mysql_ha.plugins.module_utils.collect.rows import (
     as_bool,
@@ -27,7 +27,6 @@ from ansible_collections.dbaops.mysql_ha.plugins.module_utils.collect.rows impor
 from ansible_collections.dbaops.mysql_ha.plugins.module_utils.connection import connect
 from ansible_collections.dbaops.mysql_ha.plugins.module_utils.errors import MysqlhaError
 from ansible_collections.dbaops.mysql_ha.plugins.module_utils.flavors import mysql as mysql_flavor
-from ansible_collections.dbaops.mysql_ha.plugins.module_utils.flavors import parse_version, resolve
 from ansible_collections.dbaops.mysql_ha.plugins.module_utils.flavors.base import PRIVILEGE_COLUMNS
 from ansible_collections.dbaops.mysql_ha.plugins.module_utils.hardening.catalog import evaluate_controls
 
@@ -121,14 +120,11 @@ def _tls(variables, session_status, tls_of_connection):
 
 def collect_security(session, policy=None, instance=None):
     """Gather ``mysql_security`` facts and findings over an open Session."""
-    started = time.monotonic()
-    trips_before = session.round_trips
-    address = instance or session.address
-    version = parse_version(session.server_version, address=address)
-    dialect = resolve(version)
+    collection = Collection(session, instance)
+    address, version, dialect = collection.address, collection.version, collection.dialect
     statements = list(dialect.security_statements())
-    batch = BatchResults(session, dialect, statements)
-    rows_of = batch.rows
+    collection.run(statements)
+    rows_of = collection.rows
 
     (variables_sql, plugins_sql, session_sql, schemata_sql, replica_sql, accounts_sql, testdb_sql) = statements[:7]
     variables = name_value_map(rows_of(variables_sql))
@@ -177,14 +173,7 @@ def collect_security(session, policy=None, instance=None):
         "policy": dict(policy or {}),
     }
     facts["controls"], facts["findings"] = evaluate_controls(facts)
-    facts["collection"] = {
-        "duration_ms": round((time.monotonic() - started) * 1000.0, 3),
-        "round_trips": session.round_trips - trips_before,
-        "statements": len(statements),
-        "errors": batch.errors,
-        "missing_privileges": batch.missing_privileges,
-        "warnings": list(dialect.warnings),
-    }
+    facts["collection"] = collection.report()
     return facts
 
 

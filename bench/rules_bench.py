@@ -24,7 +24,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests" / "output" / "collections"))
 
 from ansible_collections.dbaops.mysql_ha.engine.reload import RuleReloader  # noqa: E402
-from ansible_collections.dbaops.mysql_ha.engine.rules.evaluate import _targets, evaluate  # noqa: E402
+from ansible_collections.dbaops.mysql_ha.engine.rules.evaluate import evaluate, targets  # noqa: E402
 from ansible_collections.dbaops.mysql_ha.engine.rules.expr import make_evaluator  # noqa: E402
 from ansible_collections.dbaops.mysql_ha.engine.rules.loader import load_rule_set  # noqa: E402
 from ansible_collections.dbaops.mysql_ha.engine.rules.snapshot import build_snapshot  # noqa: E402
@@ -95,8 +95,8 @@ def main():
     args = parser.parse_args()
     rule_set = load_rule_set([str(REPO / "rules")])
     snap = snapshot()
-    targets = list(_targets(snap))
-    pairs = sum(len(rule_set.by_scope[scope]) for scope, *_rest in targets)
+    all_targets = list(targets(snap))
+    pairs = sum(len(rule_set.by_scope[scope]) for scope, *_rest in all_targets)
     evaluator = make_evaluator()
 
     def engine():
@@ -108,7 +108,7 @@ def main():
 
     def native():
         n = 0
-        for scope, _c, _i, _ch, names in targets:
+        for scope, _c, _i, _ch, names in all_targets:
             for check in by_scope[scope]:
                 check(names)
                 n += 1
@@ -116,7 +116,7 @@ def main():
 
     engine_rate = rate(engine, args.seconds)
     native_rate = rate(native, args.seconds)
-    print(f"rule evaluations, default pack ({len(rule_set.rules)} rules), {len(targets)} targets, {pairs} evaluations per pass")
+    print(f"rule evaluations, default pack ({len(rule_set.rules)} rules), {len(all_targets)} targets, {pairs} evaluations per pass")
     print(f"  engine (simpleeval)   {engine_rate:12,.0f} evaluations/s")
     print(f"  native Python         {native_rate:12,.0f} evaluations/s")
     print(f"  ratio engine/native   {engine_rate / native_rate:12.3f}")

@@ -11,6 +11,8 @@ import os
 import sys
 from pathlib import Path
 
+import pytest
+
 REPO = Path(__file__).resolve().parent.parent
 COLLECTIONS = REPO / "tests" / "output" / "collections"
 _link = COLLECTIONS / "ansible_collections" / "dbaops" / "mysql_ha"
@@ -21,3 +23,18 @@ if not _link.is_symlink() or os.readlink(_link) != str(REPO):
     _link.symlink_to(REPO, target_is_directory=True)
 sys.path.insert(0, str(COLLECTIONS))
 os.environ["ANSIBLE_COLLECTIONS_PATH"] = str(COLLECTIONS)
+
+
+def _run_mysqlha(*args, cwd=REPO, timeout=600):
+    """Run the checkout's `mysqlha` command in a subprocess (it imports this collection path)."""
+    import subprocess
+
+    env = dict(os.environ, PYTHONPATH=str(COLLECTIONS))
+    return subprocess.run([sys.executable, "-m", "ansible_collections.dbaops.mysql_ha.engine.cli", *map(str, args)],
+                          capture_output=True, text=True, cwd=cwd, env=env, timeout=timeout, check=False)
+
+
+@pytest.fixture
+def mysqlha():
+    """``mysqlha(*args, cwd=..., timeout=...)`` -> CompletedProcess of the checkout's CLI."""
+    return _run_mysqlha

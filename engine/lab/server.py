@@ -127,7 +127,8 @@ def pid_runs_datadir(pid: int | None, datadir: str) -> bool:
         return False
     if stat.rsplit(")", 1)[-1].split()[0] == "Z":
         return False
-    return os.path.dirname(datadir) in cmdline or datadir in cmdline
+    # The command line names the node's option file, which sits beside its datadir.
+    return os.path.dirname(datadir) in cmdline
 
 
 def process_state(pid: int | None) -> str | None:

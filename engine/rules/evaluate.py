@@ -38,7 +38,7 @@ def fingerprint(rule: str, cluster: str, instance: str, channel: str) -> str:
     return hashlib.sha256(f"{rule}\0{cluster}\0{instance}\0{channel}".encode()).hexdigest()[:20]
 
 
-def _targets(snapshot: dict):
+def targets(snapshot: dict):
     """(scope, cluster, instance, channel, names) for every target of the snapshot."""
     for cluster_name, data in sorted((snapshot.get("clusters") or {}).items()):
         cluster = data.get("cluster") or {}
@@ -64,7 +64,7 @@ def evaluate(rule_set: RuleSet, snapshot: dict, evaluator: simpleeval.EvalWithCo
     results: list[Result] = []
     errors: list[str] = []
     evaluated: set[str] = set()
-    for scope, cluster_name, instance, channel, names in _targets(snapshot):
+    for scope, cluster_name, instance, channel, names in targets(snapshot):
         for rule in rule_set.by_scope.get(scope, ()):
             try:
                 holds = bool(rule.when.evaluate(evaluator, names))

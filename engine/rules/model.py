@@ -22,16 +22,16 @@ STRING = {"type": "string"}
 
 
 @lru_cache(maxsize=None)
-def _schema(name: str) -> dict:
+def load_schema(name: str) -> dict:
     return json.loads((SCHEMAS / name).read_text())
 
 
 @lru_cache(maxsize=None)
 def scope_names(scope: str) -> dict:
     """{name: schema node} of the names a rule of this scope may use."""
-    replication = _schema("mysql_replication.schema.json")
-    cluster = _schema("mysql_topology.schema.json")["properties"]["cluster"]
-    security = dict(_schema("mysql_security.schema.json"))
+    replication = load_schema("mysql_replication.schema.json")
+    cluster = load_schema("mysql_topology.schema.json")["properties"]["cluster"]
+    security = dict(load_schema("mysql_security.schema.json"))
     security["type"] = ["object", "null"]
     common = {"cluster": cluster, "cluster_name": STRING}
     if scope == "cluster":

@@ -16,7 +16,7 @@ import copy
 import json
 from pathlib import Path
 
-from ansible_collections.dbaops.mysql_ha.engine.rules.model import _schema
+from ansible_collections.dbaops.mysql_ha.engine.rules.model import load_schema
 from ansible_collections.dbaops.mysql_ha.plugins.module_utils.analysis import analyze_cluster
 
 
@@ -130,7 +130,7 @@ def _merge(base, overlay):
 
 
 def healthy_channel(source: str) -> dict:
-    schema = _schema("mysql_replication.schema.json")["properties"]["channels"]["items"]
+    schema = load_schema("mysql_replication.schema.json")["properties"]["channels"]["items"]
     host, _sep, port = source.rpartition(":")
     return _merge(_default(schema), {"source_host": host, "source_port": int(port), "io_running": "yes",
                                      "sql_running": True, "seconds_behind_source": 0, "using_gtid": "slave_pos"})
@@ -147,7 +147,7 @@ def build_member(address: str, overlay: dict) -> dict:
     if overlay.get("reachable") is False:
         return {"instance": address, "reachable": False, "reachability": overlay.get("reachability", "refused"),
                 "error": overlay.get("error", f"{address}: connection refused"), "errno": overlay.get("errno", 2003)}
-    base = _default(_schema("mysql_replication.schema.json"))
+    base = _default(load_schema("mysql_replication.schema.json"))
     host, _sep, port = address.rpartition(":")
     role = overlay.get("role", "primary")
     base.update(instance=address, reachable=True, flavor="mariadb", variant="mariadb", version="10.11.6",
@@ -171,7 +171,7 @@ def build_security(address: str, overlay: dict) -> dict:
     """Complete mysql_security facts: every catalogue control passing, ``overlay`` on top."""
     from ansible_collections.dbaops.mysql_ha.plugins.module_utils.hardening.catalog import CONTROLS
 
-    base = _default(_schema("mysql_security.schema.json"))
+    base = _default(load_schema("mysql_security.schema.json"))
     base.update(instance=address, flavor="mariadb", version="10.11.6", accounts=[], test_databases=[],
                 replication_channels=[], policy={},
                 controls={c.id: {"status": "pass", "evidence": ""} for c in CONTROLS})

@@ -42,26 +42,28 @@ def analyse(lab: Lab, connect_timeout: int = 2, members: list[str] | None = None
     return result
 
 
-def run_module(module: str, args: dict, check: bool = False) -> tuple[dict, str]:
-    """One task of dbaops.mysql_ha.<module> through ansible-playbook; returns the
-    registered result and everything ansible printed (to look for leaks)."""
-    play = [{
-        "name": f"run {module}", "hosts": "localhost", "gather_facts": False,
-        "tasks": [
-            {"name": "the module under test", f"dbaops.mysql_ha.{module}": args, "register": "out", "ignore_errors": True},
-            {"name": "save", "ansible.builtin.copy": {"dest": "{{ result_file }}", "content": "{{ out | to_nice_json }}"},
-             "check_mode": False},
-        ],
-    }]
+def run_tasks(tasks: list[dict], extra_vars: dict | None = None, check: bool = False) -> tuple[dict, str]:
+    """Run ``tasks`` in one play on localhost through ansible-playbook; the last task
+    saves ``result`` (registered by one of them) as JSON.  Returns that and everything
+    ansible printed (to look for leaks)."""
+    save = {"name": "save", "ansible.builtin.copy": {"dest": "{{ result_file }}", "content": "{{ result | to_nice_json }}"},
+            "check_mode": False}
+    play = [{"name": "under test", "hosts": "localhost", "gather_facts": False, "tasks": list(tasks) + [save]}]
     with tempfile.NamedTemporaryFile("w", suffix=".yml", delete=False) as handle:
         yaml.safe_dump(play, handle)
         path = handle.name
     try:
-        proc, result = run_playbook(path, {}, check=check)
+        proc, result = run_playbook(path, extra_vars or {}, check=check)
     finally:
         os.unlink(path)
     assert result, proc.stdout[-3000:] + proc.stderr[-3000:]
     return result, proc.stdout + proc.stderr
+
+
+def run_module(module: str, args: dict, check: bool = False) -> tuple[dict, str]:
+    """One task of dbaops.mysql_ha.<module>; its registered result and ansible's output."""
+    task = {"name": "the module under test", f"dbaops.mysql_ha.{module}": args, "register": "result", "ignore_errors": True}
+    return run_tasks([task], check=check)
 
 
 def wait_for(predicate, timeout: float = 20, interval: float = 0.2):

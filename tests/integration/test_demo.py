@@ -1,18 +1,12 @@
 """The README's first command: `mysqlha demo` runs the whole job and leaves no server behind."""
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-
 from ansible_collections.dbaops.mysql_ha.engine.lab import Lab
 
 
-def test_demo_detects_each_fault_and_stops_its_servers(tmp_path):
-    env = dict(os.environ, PYTHONPATH=os.environ["ANSIBLE_COLLECTIONS_PATH"])
+def test_demo_detects_each_fault_and_stops_its_servers(tmp_path, mysqlha):
     lab_dir = str(tmp_path / "lab")
-    proc = subprocess.run([sys.executable, "-m", "ansible_collections.dbaops.mysql_ha.engine.cli", "demo", "--dir", lab_dir],
-                          capture_output=True, text=True, env=env, timeout=600, check=False)
+    proc = mysqlha("demo", "--dir", lab_dir)
     out = proc.stdout
     assert proc.returncode == 0, out[-3000:] + proc.stderr[-3000:]
     sections = out.split("\n== ")

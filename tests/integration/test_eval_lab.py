@@ -3,9 +3,6 @@ the expected alerts: none when healthy, one per fault, and the dead primary page
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -14,25 +11,22 @@ from lab_helpers import analyse, no_io_thread_streams, wait_for
 REPO = Path(__file__).resolve().parents[2]
 
 
-def evaluate_captured(result: dict, tmp_path: Path, name: str) -> tuple[list[dict], subprocess.CompletedProcess]:
+def evaluate_captured(mysqlha, result: dict, tmp_path: Path, name: str):
     facts = tmp_path / f"{name}.json"
     facts.write_text(json.dumps({"cluster": result["cluster"], "members": result["members"]}))
-    env = dict(os.environ, PYTHONPATH=os.environ["ANSIBLE_COLLECTIONS_PATH"])
-    proc = subprocess.run([sys.executable, "-m", "ansible_collections.dbaops.mysql_ha.engine.cli", "eval", "--rules",
-                           str(REPO / "rules"), "--facts", str(facts), "--format", "json", "--fail-on", "P1"],
-                          capture_output=True, text=True, env=env, timeout=120, check=False)
+    proc = mysqlha("eval", "--rules", REPO / "rules", "--facts", facts, "--format", "json", "--fail-on", "P1")
     alerts = [json.loads(line) for line in proc.stdout.splitlines() if line.strip()]
     return alerts, proc
 
 
-def test_eval_on_captured_lab_facts(make_lab, tmp_path):
+def test_eval_on_captured_lab_facts(make_lab, tmp_path, mysqlha):
     lab = make_lab(replicas=2)
-    healthy, proc = evaluate_captured(analyse(lab), tmp_path, "healthy")
+    healthy, proc = evaluate_captured(mysqlha, analyse(lab), tmp_path, "healthy")
     assert healthy == [] and proc.returncode == 0, proc.stderr
 
     with lab.session("replica1") as replica:
         replica.execute("STOP SLAVE SQL_THREAD")
-    stopped, proc = evaluate_captured(analyse(lab), tmp_path, "sql_stopped")
+    stopped, proc = evaluate_captured(mysqlha, analyse(lab), tmp_path, "sql_stopped")
     assert [(a["rule"], a["instance"], a["state"], a["severity"]) for a in stopped] == [
         ("replica_sql_thread_stopped", lab.node("replica1").address, "firing", "P1")]
     assert proc.returncode == 1  # --fail-on P1
@@ -45,6 +39,6 @@ def test_eval_on_captured_lab_facts(make_lab, tmp_path):
     time.sleep(0.5)
 
     wait_for(lambda: no_io_thread_streams(lab))
-    dead, proc = evaluate_captured(analyse(lab), tmp_path, "primary_killed")
+    dead, proc = evaluate_captured(mysqlha, analyse(lab), tmp_path, "primary_killed")
     assert [(a["rule"], a["severity"]) for a in dead] == [("primary_dead", "P0")]
     assert dead[0]["instance"] == lab.node("primary").address and "refused" in dead[0]["summary"]

@@ -2,14 +2,11 @@
 fail_on failing the task (what an AWX job template relies on)."""
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
-import yaml
-
-from ansible_collections.dbaops.mysql_ha.engine.ansible_run import run_playbook
 from ansible_collections.dbaops.mysql_ha.engine.cli import lab_inventory
+
+from lab_helpers import run_tasks
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -19,18 +16,10 @@ def play(lab, fail_on=None):
     if fail_on:
         evaluate["fail_on"] = fail_on
     gather = {"members": "{{ mysqlha_replication_members }}", "config_file": "{{ mysqlha_config_file }}", "cluster_name": "lab"}
-    document = [{"name": "evaluate", "hosts": "localhost", "gather_facts": False, "tasks": [
+    result, _output = run_tasks([
         {"name": "gather", "dbaops.mysql_ha.topology_facts": gather, "register": "topo"},
-        {"name": "evaluate", "dbaops.mysql_ha.rules_evaluate": evaluate, "register": "verdict", "ignore_errors": True},
-        {"name": "save", "ansible.builtin.copy": {"dest": "{{ result_file }}", "content": "{{ verdict | to_nice_json }}"}},
-    ]}]
-    with tempfile.NamedTemporaryFile("w", suffix=".yml", delete=False) as handle:
-        yaml.safe_dump(document, handle)
-    try:
-        proc, result = run_playbook(handle.name, lab_inventory(lab))
-    finally:
-        os.unlink(handle.name)
-    assert result, proc.stdout[-3000:] + proc.stderr[-3000:]
+        {"name": "evaluate", "dbaops.mysql_ha.rules_evaluate": evaluate, "register": "result", "ignore_errors": True},
+    ], lab_inventory(lab))
     return result
 
 

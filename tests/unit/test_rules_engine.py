@@ -1,9 +1,6 @@
 """The rule engine: one-pass validation, simpleeval with a budget, null semantics, alert state."""
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from collections import Counter
 from pathlib import Path
 
@@ -16,12 +13,6 @@ from ansible_collections.dbaops.mysql_ha.engine.rules.snapshot import build_snap
 from ansible_collections.dbaops.mysql_ha.engine.state import AlertStore
 
 REPO = Path(__file__).resolve().parents[2]
-CLI = [sys.executable, "-m", "ansible_collections.dbaops.mysql_ha.engine.cli"]
-
-
-def mysqlha(*args, cwd=REPO):
-    env = dict(os.environ, PYTHONPATH=os.environ["ANSIBLE_COLLECTIONS_PATH"])
-    return subprocess.run(CLI + list(args), capture_output=True, text=True, cwd=cwd, env=env, timeout=120, check=False)
 
 
 def write_rules(tmp_path, body):
@@ -36,13 +27,13 @@ def one_replica_snapshot(**channel):
                                                 "db3:3306": {"role": "replica", "source": "db1:3306"}}}})
 
 
-def test_the_default_pack_checks_clean():
+def test_the_default_pack_checks_clean(mysqlha):
     proc = mysqlha("check", "rules")
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.startswith("ok: 24 rules in 4 files")
 
 
-def test_each_broken_file_gives_exactly_one_precise_error_and_exit_1(tmp_path):
+def test_each_broken_file_gives_exactly_one_precise_error_and_exit_1(tmp_path, mysqlha):
     broken = tmp_path / "broken_rules"
     broken.mkdir()
     for source in sorted((REPO / "tests" / "fixtures" / "broken_rules").glob("*.broken")):
@@ -61,13 +52,13 @@ def test_each_broken_file_gives_exactly_one_precise_error_and_exit_1(tmp_path):
     assert "not UTF-8" in by_file["09_not_utf8.yml"]
 
 
-def test_rule_unit_tests_pass_and_cover_every_default_rule():
+def test_rule_unit_tests_pass_and_cover_every_default_rule(mysqlha):
     proc = mysqlha("test", "tests/rules", "--require-coverage")
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip().endswith("passed, 0 failed") and "never firing" not in proc.stderr
 
 
-def test_a_failing_expectation_says_what_was_expected_and_what_fired(tmp_path):
+def test_a_failing_expectation_says_what_was_expected_and_what_fired(tmp_path, mysqlha):
     (tmp_path / "t.yml").write_text(f"""
 rule_files: [{REPO / 'rules'}]
 tests:
@@ -176,7 +167,7 @@ rules:
     assert [new for _a, _old, new in store.update([], set(), now=120.0, rule_ids=set())] == ["resolved"]
 
 
-def test_eval_reads_an_ansible_fact_cache_and_module_results(tmp_path):
+def test_eval_reads_an_ansible_fact_cache_and_module_results(tmp_path, mysqlha):
     import json
 
     from ansible_collections.dbaops.mysql_ha.engine.rules.snapshot import build_member, build_security
@@ -199,7 +190,7 @@ def test_eval_reads_an_ansible_fact_cache_and_module_results(tmp_path):
     assert table.returncode == 1 and "replication_error" in table.stdout
 
 
-def test_eval_names_a_facts_file_it_cannot_use(tmp_path):
+def test_eval_names_a_facts_file_it_cannot_use(tmp_path, mysqlha):
     bad = tmp_path / "notes.json"
     bad.write_text('{"hello": "world"}')
     proc = mysqlha("eval", "--facts", str(bad))

@@ -28,8 +28,10 @@ class BuildPy(build_py):
 setup(
     packages=[PREFIX] + [f"{PREFIX}.{name}" for name in SUBPACKAGES],
     package_dir={PREFIX: "."},
-    package_data={PREFIX: ["galaxy.yml", "meta/*.yml", "rules/*.yml", "docs/schemas/*.json", "README.md",
-                           "playbooks/*.yml", "COPYING"]},
+    # Everything a collection user consumes besides Python, as in the galaxy tarball
+    # (tests/packaging checks that the wheel and the tarball agree).
+    package_data={PREFIX: ["galaxy.yml", "README.md", "COPYING", "meta/*.yml", "rules/*.yml", "playbooks/*.yml",
+                           "roles/**/*", "extensions/**/*.yml", "engine/schemas/*.json"]},
     include_package_data=False,
     cmdclass={"build_py": BuildPy},
 )

@@ -1,9 +1,9 @@
-"""Print the RETURN documentation of a module's facts from the JSON Schema in docs/schemas.
+"""Print the RETURN documentation of a module's facts from the JSON Schema in engine/schemas.
 
 The modules' RETURN blocks are this script's output (a unit test checks that
 they stay equal), so the schema is the one place a fact is documented.
 
-    python3 scripts/return_doc.py docs/schemas/mysql_replication.schema.json mysql_replication
+    python3 scripts/return_doc.py engine/schemas/mysql_replication.schema.json mysql_replication
 """
 from __future__ import annotations
 

@@ -6,7 +6,6 @@ not loaded (``RuleSetError``), so a caller can keep its last good set.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import re
 from dataclasses import dataclass
@@ -23,8 +22,9 @@ from ansible_collections.dbaops.mysql_ha.engine.rules.expr import (
     compile_expression,
     compile_template,
 )
+from ansible_collections.dbaops.mysql_ha.engine.schemas import load_schema
 
-RULE_SCHEMA = json.loads((Path(__file__).with_name("rule.schema.json")).read_text())
+RULE_SCHEMA = load_schema("rule.schema.json")
 MAX_FILE_BYTES = 1024 * 1024
 RULE_SUFFIXES = (".yml", ".yaml")
 _DURATION_RE = re.compile(r"^([0-9]+)(ms|s|m|h)?$")

@@ -11,19 +11,13 @@ Names an expression or template may use, per scope:
 from __future__ import annotations
 
 import difflib
-import json
 from functools import lru_cache
-from pathlib import Path
 
-SCHEMAS = Path(__file__).resolve().parents[2] / "docs" / "schemas"
+from ansible_collections.dbaops.mysql_ha.engine.schemas import load_schema
+
 # Dict methods: an attribute with one of these names would read the method, not a key.
 RESERVED = frozenset(dir(dict))
 STRING = {"type": "string"}
-
-
-@lru_cache(maxsize=None)
-def load_schema(name: str) -> dict:
-    return json.loads((SCHEMAS / name).read_text())
 
 
 @lru_cache(maxsize=None)

@@ -18,7 +18,7 @@ description:
     facts it would have given stay null. The module does not fail for that.
   - Supports MySQL 5.7, 8.0, 8.4 (and Percona Server) and MariaDB 10.6, 10.11, 11.x. Statements and column names per
     flavour and version come from one resolver.
-  - The facts follow the JSON Schema C(docs/schemas/mysql_replication.schema.json) of this collection.
+  - The facts follow the JSON Schema C(engine/schemas/mysql_replication.schema.json) of this collection.
 author:
   - dbaops team (@dbaops)
 extends_documentation_fragment:

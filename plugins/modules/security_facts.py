@@ -17,7 +17,7 @@ description:
   - Never returns a password hash, only whether an account has a password.
   - A login that cannot read C(mysql.user) gets partial facts, C(accounts) null, the account controls C(unknown) and
     the missing privilege in C(collection.missing_privileges).
-  - The facts follow the JSON Schema C(docs/schemas/mysql_security.schema.json) of this collection.
+  - The facts follow the JSON Schema C(engine/schemas/mysql_security.schema.json) of this collection.
 author:
   - dbaops team (@dbaops)
 extends_documentation_fragment:

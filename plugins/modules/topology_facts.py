@@ -19,7 +19,7 @@ description:
     but does not complete the handshake or answer within O(connect_timeout) (automatic failover is dangerous then);
     never C(primary_dead). C(primary_overloaded) when it answers with too many connections.
   - A member that cannot be reached is part of the result, not a task failure.
-  - The result follows the JSON Schema C(docs/schemas/mysql_topology.schema.json) of this collection.
+  - The result follows the JSON Schema C(engine/schemas/mysql_topology.schema.json) of this collection.
 author:
   - dbaops team (@dbaops)
 extends_documentation_fragment:

@@ -18,7 +18,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from lab_helpers import LabFactory  # noqa: E402
 
-SCHEMAS = Path(__file__).resolve().parents[2] / "docs" / "schemas"
+SCHEMAS = Path(__file__).resolve().parents[2] / "engine" / "schemas"
 
 pytestmark = pytest.mark.integration
 

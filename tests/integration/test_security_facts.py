@@ -10,7 +10,7 @@ import pytest
 
 from lab_helpers import LabFactory, run_module
 
-SCHEMA = json.loads(open(__file__.rsplit("/tests/", 1)[0] + "/docs/schemas/mysql_security.schema.json").read())
+SCHEMA = json.loads(open(__file__.rsplit("/tests/", 1)[0] + "/engine/schemas/mysql_security.schema.json").read())
 
 
 @pytest.fixture(scope="module")

@@ -33,9 +33,9 @@ def module_docs(name):
     ("security_facts", "mysql_security.schema.json", "mysql_security"),
 ])
 def test_module_return_doc_is_generated_from_the_schema(module, schema, fact):
-    expected = yaml.safe_load(return_doc(str(REPO / "docs" / "schemas" / schema), fact))
+    expected = yaml.safe_load(return_doc(str(REPO / "engine" / "schemas" / schema), fact))
     assert module_docs(module)["RETURN"] == expected, (
-        f"regenerate: python3 scripts/return_doc.py docs/schemas/{schema} {fact or ''}")
+        f"regenerate: python3 scripts/return_doc.py engine/schemas/{schema} {fact or ''}")
 
 
 def test_doc_fragment_documents_exactly_the_shared_connection_options():

@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 import tarfile
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,10 @@ import pytest
 REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 MODULES = ["replication_facts", "topology_facts"]
+PREFIX = "ansible_collections/dbaops/mysql_ha/"
+# In the galaxy tarball for developers of the collection, not for its users (the wheel leaves them out).
+DEVELOPMENT_ONLY = ("tests/", "bench/", "scripts/", "changelogs/", "docs/")
+DEVELOPMENT_FILES = {"setup.py", "pyproject.toml", "MANIFEST.json", "FILES.json"}
 
 
 def run(cmd, **kw):
@@ -70,3 +75,44 @@ def test_galaxy_build_makes_a_tarball_that_installs_and_documents(tmp_path):
     for module in MODULES:
         doc = run([str(BIN / "ansible-doc"), f"dbaops.mysql_ha.{module}"], env=env, cwd="/")
         assert doc.returncode == 0 and str(installed) in doc.stdout, doc.stderr
+
+
+@pytest.fixture(scope="module")
+def wheel_names(tmp_path_factory):
+    out = tmp_path_factory.mktemp("wheel")
+    proc = run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(out), str(REPO)],
+               env=dict(os.environ, TMPDIR=str(out)))
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    (wheel,) = out.glob("*.whl")
+    return {n[len(PREFIX):] for n in zipfile.ZipFile(wheel).namelist() if n.startswith(PREFIX) and "__pycache__" not in n}
+
+
+@pytest.fixture(scope="module")
+def tarball_names(tmp_path_factory):
+    out = tmp_path_factory.mktemp("galaxy")
+    proc = run([str(BIN / "ansible-galaxy"), "collection", "build", str(REPO), "--output-path", str(out)])
+    assert proc.returncode == 0, proc.stderr
+    (tarball,) = out.glob("dbaops-mysql_ha-*.tar.gz")
+    with tarfile.open(tarball) as archive:
+        return {m.name for m in archive.getmembers() if m.isfile()}
+
+
+def test_the_wheel_carries_what_the_galaxy_tarball_gives_a_collection_user(wheel_names, tarball_names):
+    for_users = {n for n in tarball_names if not n.startswith(DEVELOPMENT_ONLY) and n not in DEVELOPMENT_FILES}
+    assert sorted(for_users - wheel_names) == [], "in the tarball but not in the wheel"
+    assert sorted(wheel_names - for_users) == [], "in the wheel but not in the tarball"
+    assert {"roles/monitor_user/tasks/main.yml", "engine/schemas/rule.schema.json", "meta/runtime.yml"} <= wheel_names
+
+
+def test_every_data_file_the_code_ships_with_is_in_the_wheel(wheel_names):
+    tracked = run(["git", "ls-files", "engine", "plugins", "rules", "roles", "playbooks", "meta", "extensions"],
+                  cwd=str(REPO)).stdout.split()
+    data = [n for n in tracked if not n.endswith((".py", ".md"))]
+    assert data and sorted(set(data) - wheel_names) == []
+
+
+def test_ansible_doc_lists_the_roles_of_the_pip_install(pip_target):
+    env = dict(os.environ, PYTHONPATH=str(pip_target), ANSIBLE_COLLECTIONS_PATH=str(pip_target / "nothing-here"))
+    proc = run([str(BIN / "ansible-doc"), "-t", "role", "-l", "dbaops.mysql_ha"], env=env, cwd="/")
+    assert proc.returncode == 0, proc.stderr
+    assert "dbaops.mysql_ha.monitor_user" in proc.stdout and "dbaops.mysql_ha.hardening" in proc.stdout

@@ -83,7 +83,7 @@ class AlertStore:
                         "INSERT OR REPLACE INTO alerts (fingerprint, id, rule, severity, state, cluster, instance, channel,"
                         " summary, remediation, labels, active_since, started_at, resolved_at, acked_at, acked_by, updated_at)"
                         " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, NULL, ?)",
-                        (fp, alert_id, result.rule.id, result.rule.severity, state, result.cluster, result.instance,
+                        (fp, alert_id, result.rule.id, (result.severity or result.rule.severity), state, result.cluster, result.instance,
                          result.channel, result.summary, result.remediation, json.dumps(dict(result.rule.labels)),
                          now, now if firing else None, now))
                     transitions.append((fp, row["state"] if row else None, state))
@@ -95,7 +95,7 @@ class AlertStore:
                 self.db.execute("UPDATE alerts SET state = ?, summary = ?, remediation = ?, severity = ?, updated_at = ?,"
                                 " started_at = COALESCE(started_at, CASE WHEN ? = 'firing' THEN ? END)"
                                 " WHERE fingerprint = ?",
-                                (state, result.summary, result.remediation, result.rule.severity, now, state, now, fp))
+                                (state, result.summary, result.remediation, (result.severity or result.rule.severity), now, state, now, fp))
             for row in self.db.execute("SELECT * FROM alerts WHERE state IN ('pending', 'firing', 'acked')").fetchall():
                 fp = row["fingerprint"]
                 if fp in seen:

@@ -4,8 +4,9 @@ A snapshot is ``{"clusters": {name: {"cluster": <analysis>, "members": {address:
 mysql_replication facts}, "security": {address: mysql_security facts}}}}`` (see
 engine/rules/snapshot.py for how module output and fact caches become one).
 
-Instance and channel rules run on reachable members only: what an unreachable
-member means is the cluster analysis' business (cluster-scope rules).
+Instance and channel rules run on reachable members only; member rules run on every
+member, reachable or not (a replica that is down is a member without facts), and cluster
+rules on the analysis.
 """
 from __future__ import annotations
 
@@ -28,6 +29,7 @@ class Result:
     channel: str
     summary: str
     remediation: str
+    severity: str = ""
 
     @property
     def fingerprint(self) -> str:
@@ -47,7 +49,13 @@ def targets(snapshot: dict):
         yield "cluster", cluster_name, cluster.get("primary") or "", "", {
             "cluster": cluster, "members": members, "cluster_name": cluster_name}
         for address, facts in sorted(members.items()):
-            if not facts.get("reachable", True):
+            reachable = bool(facts.get("reachable", True))
+            yield "member", cluster_name, address, "", {
+                "cluster": cluster, "cluster_name": cluster_name, "instance": address, "reachable": reachable,
+                "reachability": "ok" if reachable else (facts.get("reachability") or "error"),
+                "error": None if reachable else facts.get("error"), "errno": None if reachable else facts.get("errno"),
+                "member_role": member_role(cluster, address, facts)}
+            if not reachable:
                 continue
             names = dict(facts)
             names.update(cluster=cluster, cluster_name=cluster_name, instance=address,
@@ -55,6 +63,17 @@ def targets(snapshot: dict):
             yield "instance", cluster_name, address, "", names
             for channel in facts.get("channels") or ():
                 yield "channel", cluster_name, address, channel.get("name") or "", dict(names, channel=channel)
+
+
+def member_role(cluster: dict, address: str, facts: dict) -> str:
+    """What a member is to its cluster, also when it did not answer (then the analysis tells)."""
+    if address == cluster.get("primary"):
+        return "primary"
+    if cluster.get("kind") in ("galera", "group_replication"):
+        return "node"
+    if facts.get("reachable", True) and facts.get("role"):
+        return "replica" if facts["role"] in ("replica", "intermediate") else str(facts["role"])
+    return "replica" if cluster.get("primary") else "unknown"
 
 
 def evaluate(rule_set: RuleSet, snapshot: dict, evaluator: simpleeval.EvalWithCompoundTypes | None = None):
@@ -73,8 +92,17 @@ def evaluate(rule_set: RuleSet, snapshot: dict, evaluator: simpleeval.EvalWithCo
                               f"{type(exc).__name__}: {exc}")
                 continue
             evaluated.add(fingerprint(rule.id, cluster_name, instance, channel))
-            if holds:
-                results.append(Result(rule=rule, cluster=cluster_name, instance=instance, channel=channel,
-                                      summary=rule.summary.render(names),
-                                      remediation=rule.remediation.render(names) if rule.remediation else ""))
+            if not holds:
+                continue
+            severity = rule.severity
+            for tier, condition in rule.severity_if:
+                try:
+                    if tier < severity and condition.evaluate(evaluator, names):
+                        severity = tier
+                        break
+                except Exception as exc:  # the base severity stands; the error is reported
+                    errors.append(f"{rule.id}.severity_if.{tier} on {cluster_name}/{instance}: {type(exc).__name__}: {exc}")
+            results.append(Result(rule=rule, cluster=cluster_name, instance=instance, channel=channel,
+                                  summary=rule.summary.render(names), severity=severity,
+                                  remediation=rule.remediation.render(names) if rule.remediation else ""))
     return results, errors, evaluated

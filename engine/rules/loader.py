@@ -27,6 +27,7 @@ from ansible_collections.dbaops.mysql_ha.engine.schemas import load_schema
 RULE_SCHEMA = load_schema("rule.schema.json")
 MAX_FILE_BYTES = 1024 * 1024
 RULE_SUFFIXES = (".yml", ".yaml")
+SCOPES = ("instance", "channel", "cluster", "member")
 _DURATION_RE = re.compile(r"^([0-9]+)(ms|s|m|h)?$")
 _UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, None: 1}
 
@@ -50,6 +51,8 @@ class Rule:
     remediation: Template | None
     labels: MappingProxyType
     source: str
+    # (tier, condition), most severe first: the first that holds replaces ``severity``.
+    severity_if: tuple[tuple[str, Expression], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -188,14 +191,22 @@ def load_rule_set(paths: list[str]) -> RuleSet:
                     compiled[key] = compiler(raw[key], raw["scope"])
                 except ExpressionError as exc:
                     errors.append(f"{path}:{_line_of(node, ['rules', index, key])}: {rule_id}.{key}: {exc}")
-            if len(compiled) < 2 + ("remediation" in raw):
+            severity_if = []
+            for tier, text in sorted((raw.get("severity_if") or {}).items()):
+                try:
+                    severity_if.append((tier, compile_expression(text, raw["scope"])))
+                except ExpressionError as exc:
+                    errors.append(f"{path}:{_line_of(node, ['rules', index, 'severity_if', tier])}: "
+                                  f"{rule_id}.severity_if.{tier}: {exc}")
+            if len(compiled) < 2 + ("remediation" in raw) or len(severity_if) < len(raw.get("severity_if") or {}):
                 continue
             rules.append(Rule(id=rule_id, scope=raw["scope"], when=compiled["when"], for_seconds=for_seconds,
                               severity=raw["severity"], summary=compiled["summary"],
                               remediation=compiled.get("remediation"),
-                              labels=MappingProxyType(dict(raw.get("labels") or {})), source=source))
+                              labels=MappingProxyType(dict(raw.get("labels") or {})), source=source,
+                              severity_if=tuple(severity_if)))
     if errors:
         raise RuleSetError(errors)
-    by_scope = {scope: tuple(r for r in rules if r.scope == scope) for scope in ("instance", "channel", "cluster")}
+    by_scope = {scope: tuple(r for r in rules if r.scope == scope) for scope in SCOPES}
     return RuleSet(rules=tuple(rules), files=tuple(str(f) for f in files), checksum=digest.hexdigest(),
                    by_scope=MappingProxyType(by_scope))

@@ -7,6 +7,9 @@ Names an expression or template may use, per scope:
   not gathered), ``cluster`` (the cluster analysis), ``instance`` and ``cluster_name``.
 * ``channel``: the instance names plus ``channel`` (one replication channel).
 * ``cluster``: ``cluster``, ``members`` (address -> facts) and ``cluster_name``.
+* ``member``: every member, reachable or not: ``instance``, ``reachable``, ``reachability``
+  (``ok`` or how it failed), ``error``, ``errno``, ``member_role`` (``primary``, ``replica``,
+  ``node`` for Galera/Group Replication, or ``unknown``), ``cluster`` and ``cluster_name``.
 """
 from __future__ import annotations
 
@@ -30,6 +33,9 @@ def scope_names(scope: str) -> dict:
     common = {"cluster": cluster, "cluster_name": STRING}
     if scope == "cluster":
         return dict(common, members={"type": "object", "additionalProperties": {"type": "object"}})
+    if scope == "member":
+        return dict(common, instance=STRING, reachable={"type": "boolean"}, reachability=STRING,
+                    error={"type": ["string", "null"]}, errno={"type": ["integer", "null"]}, member_role=STRING)
     names = dict(replication["properties"])
     names.update(common, security=security, instance=STRING, reachability=STRING)
     if scope == "channel":

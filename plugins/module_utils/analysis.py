@@ -26,6 +26,7 @@ __all__ = ["analyze_cluster", "CODE_PRIORITY"]
 
 # Most severe first: the cluster's one ``analysis.code`` is the first that applies.
 CODE_PRIORITY = (
+    "cluster_unreachable",
     "primary_dead",
     "primary_hung",
     "primary_unreachable",
@@ -159,7 +160,10 @@ def analyze_cluster(members, name=None, known_primary=None):
 
     primary_facts = members.get(primary) if primary else None
     direct_replicas = sorted(tree.get(primary, [])) if primary else []
-    if primary and primary_facts and not primary_facts.get("reachable"):
+    if members and not reachable:
+        # A total outage is never quiet, whatever the members' roles were.
+        codes["cluster_unreachable"] = _outage_details(members)
+    elif primary and primary_facts and not primary_facts.get("reachable"):
         how = primary_facts.get("reachability")
         views = [(r, c) for r in direct_replicas for s, c in sources.get(r, []) if s == primary]
         streaming = [r for r, c in views if c.get("io_running") == "yes"]
@@ -219,8 +223,13 @@ def analyze_cluster(members, name=None, known_primary=None):
             if galera and galera.get("local_state_comment") != "Synced":
                 codes.setdefault("galera_node_not_synced", "%s is %s" % (address, galera.get("local_state_comment")))
     others = [a for a in unreachable if a != primary]
-    if others:
-        codes["member_unreachable"] = "unreachable: %s" % ", ".join(others)
+    if others and reachable:
+        codes["member_unreachable"] = "unreachable: %s" % ", ".join(
+            "%s (%s)" % (a, members[a].get("reachability") or "error") for a in others)
+    healthy = None
+    if primary:
+        healthy = sum(1 for r in direct_replicas if r in reachable
+                      and any(s == primary and _replicating(c) for s, c in sources.get(r, [])))
 
     ordered = [c for c in CODE_PRIORITY if c in codes]
     code = ordered[0] if ordered else "ok"
@@ -241,8 +250,20 @@ def analyze_cluster(members, name=None, known_primary=None):
         "transactions_behind": behind,
         "size": len(members),
         "reachable_count": len(reachable),
+        "member_reachability": dict((a, "ok" if f.get("reachable") else (f.get("reachability") or "error"))
+                                    for a, f in members.items()),
+        "healthy_replica_count": healthy,
         "analysis": {"code": code, "codes": ordered or ["ok"], "details": dict((c, codes[c]) for c in ordered)},
     }
+
+
+def _outage_details(members):
+    """``none of 3 members answers: refused 2 (a, b); hung 1 (c)``: each member's reason."""
+    by_kind = {}
+    for address, facts in sorted(members.items()):
+        by_kind.setdefault(facts.get("reachability") or "error", []).append(address)
+    return "none of %d members answers: %s" % (len(members), "; ".join(
+        "%s %d (%s)" % (kind, len(addresses), ", ".join(addresses)) for kind, addresses in sorted(by_kind.items())))
 
 
 def _walk(tree, root):

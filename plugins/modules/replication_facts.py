@@ -766,7 +766,6 @@ ansible_facts:
                   description: Cipher. Null when not applicable.
                   returned: always
                   type: str
-
 """
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib

@@ -424,7 +424,6 @@ ansible_facts:
               returned: always
               type: list
               elements: str
-
 """
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib

@@ -139,6 +139,16 @@ cluster:
       description: Members read.
       returned: always
       type: int
+    member_reachability:
+      description: member -> ok, or how it failed (refused, unreachable, hung, overloaded, auth, tls,
+        lost, error).
+      returned: always
+      type: dict
+    healthy_replica_count:
+      description: Reachable direct replicas of the primary whose IO and SQL threads run; null when there
+        is no primary. Null when not applicable.
+      returned: always
+      type: int
     duration_ms:
       description: Time to gather and analyse.
       returned: always
@@ -165,7 +175,6 @@ members:
   description: address -> mysql_replication facts, or an unreachable record.
   returned: always
   type: dict
-
 """
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib

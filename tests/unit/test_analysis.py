@@ -54,11 +54,31 @@ def test_one_streaming_replica_makes_it_unreachable_never_dead():
 
 
 def test_dead_cannot_be_confirmed_without_a_reachable_replica():
-    # The daemon remembers P as primary; neither P nor its only replica answers.
+    # The daemon remembers P as primary; neither P nor its only replica answers: a total outage.
     members = {P: down("refused"), R1: down("refused")}
     cluster = analyze_cluster(members, known_primary=P)
     assert cluster["primary"] == P
-    assert cluster["analysis"]["code"] == "primary_unreachable"
+    assert cluster["analysis"]["codes"] == ["cluster_unreachable"]
+
+
+@pytest.mark.parametrize("known_primary", [None, P])
+def test_a_cluster_with_no_member_answering_is_cluster_unreachable_with_each_reason(known_primary):
+    members = {P: down("hung"), R1: down("refused"), R2: down("unreachable")}
+    cluster = analyze_cluster(members, known_primary=known_primary)
+    assert cluster["analysis"]["codes"] == ["cluster_unreachable"]
+    details = cluster["analysis"]["details"]["cluster_unreachable"]
+    assert details.startswith("none of 3 members answers")
+    assert f"hung 1 ({P})" in details and f"refused 1 ({R1})" in details and f"unreachable 1 ({R2})" in details
+    assert cluster["member_reachability"] == {P: "hung", R1: "refused", R2: "unreachable"}
+    assert cluster["reachable_count"] == 0
+
+
+def test_healthy_replica_count_counts_only_replicas_that_replicate():
+    cluster = analyze_cluster({P: server(), R1: replica(), R2: down("refused")})
+    assert cluster["healthy_replica_count"] == 1
+    assert cluster["member_reachability"] == {P: "ok", R1: "ok", R2: "refused"}
+    cluster = analyze_cluster({P: server(), R1: replica(io="connecting", lag=None), R2: down("refused")})
+    assert cluster["healthy_replica_count"] == 0
 
 
 @pytest.mark.parametrize("io", ["yes", "connecting"])

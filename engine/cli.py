@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from enum import IntEnum
 
 from ansible_collections.dbaops.mysql_ha.engine.lab import Lab, LabError, default_lab_dir
 from ansible_collections.dbaops.mysql_ha.plugins.module_utils.errors import MysqlhaError
@@ -86,24 +87,44 @@ def run_check(args: argparse.Namespace) -> int:
     return 0
 
 
+class Exit(IntEnum):
+    """Exit statuses of ``mysqlha eval`` (docs/rules.md)."""
+
+    OK = 0          # every input evaluated; no alert at or above --fail-on
+    ALERTS = 1      # an alert at or above --fail-on fires
+    UNUSABLE = 2    # bad usage, rules that do not load, a facts file that could not be used,
+    #                 or a rule that failed on every target (alerts of the usable rest are still printed)
+
+
+MAX_RULE_ERRORS_SHOWN = 20
+
+
 def run_eval(args: argparse.Namespace) -> int:
-    from ansible_collections.dbaops.mysql_ha.engine.rules.evaluate import evaluate
+    from ansible_collections.dbaops.mysql_ha.engine.rules.evaluate import evaluate, rules_failing_everywhere
     from ansible_collections.dbaops.mysql_ha.engine.rules.loader import RuleSetError, load_rule_set
-    from ansible_collections.dbaops.mysql_ha.engine.rules.snapshot import SnapshotError, load_snapshot
+    from ansible_collections.dbaops.mysql_ha.engine.rules.snapshot import load_facts
     from ansible_collections.dbaops.mysql_ha.engine.state import AlertStore
 
     try:
         rule_set = load_rule_set([args.rules])
-        snapshot = load_snapshot(args.facts, default_cluster=args.cluster)
     except RuleSetError as exc:
         print("\n".join(exc.errors), file=sys.stderr)
-        return 1
-    except SnapshotError as exc:
-        print(f"mysqlha eval: {exc}", file=sys.stderr)
-        return 1
+        return Exit.UNUSABLE
+    loaded = load_facts(args.facts, default_cluster=args.cluster)
+    for warning in loaded.warnings:
+        print(f"mysqlha eval: warning: {warning}", file=sys.stderr)
+    for error in loaded.errors:
+        print(f"mysqlha eval: unusable input: {error}", file=sys.stderr)
+    snapshot = loaded.snapshot
     results, errors, evaluated = evaluate(rule_set, snapshot)
-    for error in errors:
+    for error in errors[:MAX_RULE_ERRORS_SHOWN]:
         print(f"mysqlha eval: rule error: {error}", file=sys.stderr)
+    if len(errors) > MAX_RULE_ERRORS_SHOWN:
+        print(f"mysqlha eval: ... and {len(errors) - MAX_RULE_ERRORS_SHOWN} more rule errors", file=sys.stderr)
+    broken = rules_failing_everywhere(rule_set, snapshot, errors)
+    if broken:
+        print(f"mysqlha eval: rules that failed on every target (they checked nothing): {', '.join(broken)}",
+              file=sys.stderr)
     store = AlertStore(":memory:")
     store.update(results, evaluated, clusters=set(snapshot["clusters"]))
     alerts = store.alerts()
@@ -115,12 +136,14 @@ def run_eval(args: argparse.Namespace) -> int:
             where = alert["instance"] + (f" ({alert['channel']})" if alert["channel"] else "")
             print(f"{alert['severity']}  {alert['state']:<8} {alert['rule']:<30} {alert['cluster']:<12} {where:<24} {alert['summary']}")
         if not alerts:
-            print("no alerts")
+            print("no alerts" + (" (from the usable part of the input)" if loaded.errors or broken else ""))
     if args.fail_on:
         limit = SEVERITY_ORDER.index(args.fail_on)
         if any(a["state"] == "firing" and SEVERITY_ORDER.index(a["severity"]) <= limit for a in alerts):
-            return 1
-    return 0
+            return Exit.ALERTS
+    if loaded.errors or broken:
+        return Exit.UNUSABLE
+    return Exit.OK
 
 
 def run_test(args: argparse.Namespace) -> int:
@@ -159,7 +182,8 @@ def build_parser() -> argparse.ArgumentParser:
                           help="module results, fact-cache files or directories, or snapshots (JSON)")
     evaluate.add_argument("--cluster", default="default", help="cluster name for facts without a topology")
     evaluate.add_argument("--format", choices=["json", "table"], default="table")
-    evaluate.add_argument("--fail-on", choices=list(SEVERITY_ORDER), help="exit 1 when an alert this severe or worse fires")
+    evaluate.add_argument("--fail-on", choices=list(SEVERITY_ORDER),
+                          help="exit 1 when an alert this severe or worse fires (2: unusable input or rules)")
     test = sub.add_parser("test", help="rule unit tests (a timeline of facts in, expected alerts out)")
     test.add_argument("files", nargs="+", help="test files or directories")
     test.add_argument("--require-coverage", action="store_true", help="fail when a rule never fires in any test")

@@ -36,6 +36,33 @@ class Result:
         return fingerprint(self.rule.id, self.cluster, self.instance, self.channel)
 
 
+class RuleError(str):
+    """One rule failing on one target: the message, and ``rule_id`` to count by."""
+
+    rule_id: str
+
+    @classmethod
+    def of(cls, rule_id: str, message: str) -> RuleError:
+        error = cls(message)
+        error.rule_id = rule_id
+        return error
+
+
+def rules_failing_everywhere(rule_set: RuleSet, snapshot: dict, errors: list) -> list[str]:
+    """Ids of rules that errored on every target of their scope: a rule that cannot look is no check."""
+    failed: dict[str, int] = {}
+    for error in errors:
+        rule_id = getattr(error, "rule_id", None)
+        if rule_id and ".severity_if." not in error:
+            failed[rule_id] = failed.get(rule_id, 0) + 1
+    if not failed:
+        return []
+    per_scope: dict[str, int] = {}
+    for scope, *_rest in targets(snapshot):
+        per_scope[scope] = per_scope.get(scope, 0) + 1
+    return sorted(r.id for r in rule_set.rules if r.id in failed and failed[r.id] >= per_scope.get(r.scope, 0))
+
+
 def fingerprint(rule: str, cluster: str, instance: str, channel: str) -> str:
     return hashlib.sha256(f"{rule}\0{cluster}\0{instance}\0{channel}".encode()).hexdigest()[:20]
 
@@ -88,8 +115,8 @@ def evaluate(rule_set: RuleSet, snapshot: dict, evaluator: simpleeval.EvalWithCo
             try:
                 holds = bool(rule.when.evaluate(evaluator, names))
             except Exception as exc:  # a rule that breaks on these facts must not stop the others
-                errors.append(f"{rule.id} on {cluster_name}/{instance}{'/' + channel if channel else ''}: "
-                              f"{type(exc).__name__}: {exc}")
+                errors.append(RuleError.of(rule.id, f"{rule.id} on {cluster_name}/{instance}{'/' + channel if channel else ''}: "
+                                                    f"{type(exc).__name__}: {exc}"))
                 continue
             evaluated.add(fingerprint(rule.id, cluster_name, instance, channel))
             if not holds:
@@ -101,7 +128,8 @@ def evaluate(rule_set: RuleSet, snapshot: dict, evaluator: simpleeval.EvalWithCo
                         severity = tier
                         break
                 except Exception as exc:  # the base severity stands; the error is reported
-                    errors.append(f"{rule.id}.severity_if.{tier} on {cluster_name}/{instance}: {type(exc).__name__}: {exc}")
+                    errors.append(RuleError.of(rule.id, f"{rule.id}.severity_if.{tier} on {cluster_name}/{instance}: "
+                                                        f"{type(exc).__name__}: {exc}"))
             results.append(Result(rule=rule, cluster=cluster_name, instance=instance, channel=channel,
                                   summary=rule.summary.render(names), severity=severity,
                                   remediation=rule.remediation.render(names) if rule.remediation else ""))

@@ -2,10 +2,17 @@
 
 ``load_snapshot(paths)`` reads what users have: ``topology_facts`` results
 (``{"cluster", "members"}``), ``replication_facts`` / ``security_facts`` results
-(``ansible_facts.mysql_replication`` / ``mysql_security``), an Ansible JSON fact
-cache directory (one file per host), or a snapshot (``{"clusters": ...}``).
-Members without a topology result are grouped into one cluster and analysed with
-the same code as ``topology_facts``.
+(``ansible_facts.mysql_replication`` / ``mysql_security``), a registered loop
+(``{"results": [...]}``), a failed module result (a server that could not be reached),
+an Ansible JSON fact cache directory (one file per host), or a snapshot
+(``{"clusters": ...}``).  Every fact document is checked against its JSON Schema first.
+
+Nothing is dropped quietly.  A server's failed result becomes a member that could not be
+reached (it feeds the analysis, and a warning names the file); a document that cannot be
+used is an error naming the file and why, and the other files are still evaluated; security
+facts that match no member of any cluster are an error.  Replication facts of a member a
+topology result already holds join that topology's cluster; others go to the default
+cluster, which is analysed with the same code as ``topology_facts``.
 
 ``build_member`` / ``build_snapshot`` make complete facts from a few fields, for
 rule unit tests: every field the schema knows gets a healthy default.
@@ -14,89 +21,274 @@ from __future__ import annotations
 
 import copy
 import json
+from dataclasses import dataclass, field
 from pathlib import Path
+
+import jsonschema
 
 from ansible_collections.dbaops.mysql_ha.engine.rules.model import load_schema
 from ansible_collections.dbaops.mysql_ha.plugins.module_utils.analysis import analyze_cluster
+from ansible_collections.dbaops.mysql_ha.plugins.module_utils.errors import REACHABILITY_KINDS
+
+MAX_FACTS_BYTES = 64 * 1024 * 1024
+MAX_MESSAGE = 300
 
 
 class SnapshotError(ValueError):
-    """A facts file that cannot be read; the message names it."""
+    """Facts that cannot be used at all; the message names the file."""
 
 
-def _add(snapshot: dict, cluster: str, kind: str, address: str, facts: dict) -> None:
-    data = snapshot["clusters"].setdefault(cluster, {"cluster": None, "members": {}, "security": {}})
-    data[kind][address] = facts
+@dataclass
+class LoadedFacts:
+    """A snapshot, and what the loading had to say about its input."""
+
+    snapshot: dict
+    warnings: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
 
 
-def _absorb(snapshot: dict, document, source: str, default_cluster: str) -> None:
-    if not isinstance(document, dict):
-        raise SnapshotError(f"{source}: expected a JSON object of facts")
-    if "clusters" in document:
-        for name, data in document["clusters"].items():
-            target = snapshot["clusters"].setdefault(name, {"cluster": None, "members": {}, "security": {}})
+def _short(text, limit: int = MAX_MESSAGE) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
+class _Validators:
+    """One validator per fact document kind, built once."""
+
+    def __init__(self):
+        topology = load_schema("mysql_topology.schema.json")
+        self.replication = jsonschema.Draft202012Validator(load_schema("mysql_replication.schema.json"))
+        self.unreachable = jsonschema.Draft202012Validator(
+            topology["properties"]["members"]["additionalProperties"]["oneOf"][1])
+        self.security = jsonschema.Draft202012Validator(load_schema("mysql_security.schema.json"))
+        self.cluster = jsonschema.Draft202012Validator(topology["properties"]["cluster"])
+
+    @staticmethod
+    def problem(validator, document, where: str) -> str | None:
+        error = jsonschema.exceptions.best_match(validator.iter_errors(document))
+        if error is None:
+            return None
+        pointer = "/".join(str(p) for p in error.absolute_path)
+        return f"{where}{'/' + pointer if pointer else ''}: {_short(error.message, 160)}"
+
+
+class _Loader:
+    def __init__(self, default_cluster: str):
+        self.default_cluster = default_cluster
+        self.v = _Validators()
+        self.clusters: dict = {}
+        self.loose_members: list[tuple[str, str, dict]] = []   # (source, address, facts) without a topology
+        self.loose_security: list[tuple[str, str, dict]] = []
+        self.warnings: list[str] = []
+        self.errors: list[str] = []
+
+    def _cluster(self, name: str) -> dict:
+        return self.clusters.setdefault(name, {"cluster": None, "members": {}, "security": {}})
+
+    def member(self, facts, where: str) -> dict | None:
+        """Checked member facts (reachable, or a record of how it failed), or None after an error."""
+        if not isinstance(facts, dict):
+            self.errors.append(f"{where}: expected an object of mysql_replication facts, got {type(facts).__name__}")
+            return None
+        if facts.get("reachable") is False:
+            problem = self.v.problem(self.v.unreachable, facts, where)
+        else:
+            problem = self.v.problem(self.v.replication, facts, where)
+        if problem:
+            self.errors.append(f"{problem} (not usable as mysql_replication facts)")
+            return None
+        return facts
+
+    def absorb(self, document, source: str, depth: int = 0) -> None:
+        if not isinstance(document, dict):
+            self.errors.append(f"{source}: expected a JSON object of facts, got {type(document).__name__}")
+            return
+        if isinstance(document.get("results"), list) and depth == 0:  # a registered loop
+            for index, item in enumerate(document["results"]):
+                self.absorb(item, f"{source}: results[{index}]", depth + 1)
+            return
+        if document.get("failed") or document.get("unreachable") is True:
+            self._failed(document, source)
+            return
+        if "clusters" in document:
+            self._snapshot(document["clusters"], source)
+            return
+        if "cluster" in document and "members" in document:
+            self._topology(document, source)
+            return
+        facts = document.get("ansible_facts", document)
+        if not isinstance(facts, dict):
+            self.errors.append(f"{source}: ansible_facts is not an object")
+            return
+        found = False
+        if "mysql_replication" in facts:
+            found = True
+            checked = self.member(facts["mysql_replication"], f"{source}: mysql_replication")
+            if checked is not None:
+                self.loose_members.append((source, checked["instance"], checked))
+        if "mysql_security" in facts:
+            found = True
+            security = facts["mysql_security"]
+            problem = self.v.problem(self.v.security, security, f"{source}: mysql_security")
+            if problem:
+                self.errors.append(f"{problem} (not usable as mysql_security facts)")
+            else:
+                self.loose_security.append((source, security["instance"], security))
+        if not found and "instance" in facts and "channels" in facts:
+            found = True
+            checked = self.member(facts, source)
+            if checked is not None:
+                self.loose_members.append((source, checked["instance"], checked))
+        if not found:
+            self.errors.append(f"{source}: no mysql_replication, mysql_security or topology facts in this document")
+
+    def _failed(self, document: dict, source: str) -> None:
+        """A module that failed on a server: the server could not be read, which the analysis must know."""
+        message = _short(document.get("msg") or "the task failed")
+        instance = document.get("instance")
+        how = document.get("reachability")
+        if isinstance(instance, str) and instance and how in REACHABILITY_KINDS:
+            errno = document.get("errno")
+            record = {"instance": instance, "reachable": False, "reachability": how, "error": message,
+                      "errno": errno if isinstance(errno, int) and not isinstance(errno, bool) else None}
+            self.loose_members.append((source, instance, record))
+            self.warnings.append(f"{source}: {instance} could not be read ({how}); counted as an unreachable member: {message}")
+        else:
+            self.errors.append(f"{source}: a failed task result that names no server (no instance/reachability): {message}")
+
+    def _topology(self, document: dict, source: str) -> None:
+        cluster, members = document["cluster"], document["members"]
+        if not isinstance(cluster, dict) or not isinstance(members, dict):
+            self.errors.append(f"{source}: cluster and members must be objects")
+            return
+        problem = self.v.problem(self.v.cluster, cluster, f"{source}: cluster")
+        if problem:
+            self.errors.append(f"{problem} (not usable as a topology_facts result)")
+            return
+        checked = {}
+        for address, facts in members.items():
+            facts = self.member(facts, f"{source}: members/{address}")
+            if facts is None:
+                return  # a topology with a member we cannot read would give a wrong analysis
+            checked[address] = facts
+        name = cluster.get("name") or self.default_cluster
+        target = self._cluster(str(name))
+        target["cluster"] = cluster
+        target["members"].update(checked)
+
+    def _snapshot(self, clusters, source: str) -> None:
+        if not isinstance(clusters, dict):
+            self.errors.append(f"{source}: clusters must be an object of cluster name -> facts")
+            return
+        for name, data in clusters.items():
+            where = f"{source}: clusters/{name}"
+            if not isinstance(data, dict) or not isinstance(data.get("members") or {}, dict) \
+                    or not isinstance(data.get("security") or {}, dict):
+                self.errors.append(f"{where}: expected {{cluster, members, security}} objects")
+                continue
+            if data.get("cluster") is not None:
+                problem = self.v.problem(self.v.cluster, data["cluster"], f"{where}/cluster")
+                if problem:
+                    self.errors.append(problem)
+                    continue
+            members = {}
+            for address, facts in (data.get("members") or {}).items():
+                checked = self.member(facts, f"{where}/members/{address}")
+                if checked is not None:
+                    members[address] = checked
+            target = self._cluster(str(name))
             target["cluster"] = data.get("cluster") or target["cluster"]
-            target["members"].update(data.get("members") or {})
-            target["security"].update(data.get("security") or {})
-        return
-    if "cluster" in document and "members" in document:
-        name = document["cluster"].get("name") or default_cluster
-        target = snapshot["clusters"].setdefault(name, {"cluster": None, "members": {}, "security": {}})
-        target["cluster"] = document["cluster"]
-        target["members"].update(document["members"])
-        return
-    facts = document.get("ansible_facts", document)
-    found = False
-    if isinstance(facts.get("mysql_replication"), dict):
-        replication = facts["mysql_replication"]
-        _add(snapshot, default_cluster, "members", replication["instance"], replication)
-        found = True
-    if isinstance(facts.get("mysql_security"), dict):
-        security = facts["mysql_security"]
-        _add(snapshot, default_cluster, "security", security["instance"], security)
-        found = True
-    if not found and "channels" in facts and "instance" in facts:
-        _add(snapshot, default_cluster, "members", facts["instance"], facts)
-        found = True
-    if not found:
-        raise SnapshotError(f"{source}: no mysql_replication, mysql_security or topology facts in this file")
+            target["members"].update(members)
+            for address, security in (data.get("security") or {}).items():
+                problem = self.v.problem(self.v.security, security, f"{where}/security/{address}")
+                if problem:
+                    self.errors.append(problem)
+                else:
+                    target["security"][address] = security
+
+    def finish(self) -> LoadedFacts:
+        home = {address: name for name, data in self.clusters.items() for address in data["members"]}
+        for _source, address, facts in self.loose_members:
+            name = home.get(address)
+            if name is not None and self.clusters[name]["cluster"] is not None:
+                continue  # the topology result already holds this member, as the analysis saw it
+            name = name or self.default_cluster
+            self._cluster(name)["members"][address] = facts
+            home[address] = name
+        for source, address, security in self.loose_security:
+            if address not in home:
+                self.errors.append(f"{source}: mysql_security facts of {address} match no member of any cluster; "
+                                   "pass its replication_facts or topology_facts result too")
+                continue
+            self.clusters[home[address]]["security"][address] = security
+        for name, data in self.clusters.items():
+            if data["cluster"] is None:
+                data["cluster"] = analyze_cluster(data["members"], name=name)
+        if not any(data["members"] for data in self.clusters.values()):
+            self.errors.append("no member facts to evaluate: every input was unusable or held security facts only")
+        return LoadedFacts({"clusters": self.clusters}, self.warnings, self.errors)
 
 
-def snapshot_from_documents(documents: list, default_cluster: str = "default") -> dict:
-    """A snapshot from fact documents already in memory (registered module results, facts)."""
-    snapshot: dict = {"clusters": {}}
+def facts_from_documents(documents: list, default_cluster: str = "default") -> LoadedFacts:
+    """Facts already in memory (registered module results, ansible_facts), loaded as from files."""
+    loader = _Loader(default_cluster)
     for index, document in enumerate(documents):
-        _absorb(snapshot, document, f"facts[{index}]", default_cluster)
-    return _analyse_clusters(snapshot)
+        loader.absorb(document, f"facts[{index}]")
+    return loader.finish()
 
 
-def _analyse_clusters(snapshot: dict) -> dict:
-    """Clusters that came without a topology result get the same analysis topology_facts makes."""
-    for name, data in snapshot["clusters"].items():
-        if data["cluster"] is None:
-            data["cluster"] = analyze_cluster(data["members"], name=name)
-    return snapshot
+def _read_json(path: Path, loader: _Loader) -> None:
+    try:
+        if not path.is_file():
+            loader.errors.append(f"{path}: not a regular file")
+            return
+        size = path.stat().st_size
+        if size > MAX_FACTS_BYTES:
+            loader.errors.append(f"{path}: {size} bytes; a facts file is limited to {MAX_FACTS_BYTES}")
+            return
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        loader.errors.append(f"{path}: not JSON facts ({_short(exc, 160)})")
+        return
+    except RecursionError:
+        loader.errors.append(f"{path}: JSON nested too deeply")
+        return
+    except OSError as exc:
+        loader.errors.append(f"{path}: cannot read: {exc.strerror or exc}")
+        return
+    loader.absorb(document, str(path))
 
 
-def load_snapshot(paths: list[str], default_cluster: str = "default") -> dict:
-    """A snapshot from fact files and fact-cache directories."""
-    snapshot: dict = {"clusters": {}}
-    files: list[Path] = []
+def load_facts(paths: list[str], default_cluster: str = "default") -> LoadedFacts:
+    """Facts from files and fact-cache directories; unusable files are listed in ``errors``."""
+    loader = _Loader(default_cluster)
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            files.extend(sorted(p for p in path.iterdir() if p.is_file() and not p.name.startswith(".")))
-        elif path.is_file():
-            files.append(path)
+            for child in sorted(path.iterdir()):
+                if not child.name.startswith(".") and child.is_file():
+                    _read_json(child, loader)
+        elif path.exists():
+            _read_json(path, loader)
         else:
-            raise SnapshotError(f"{raw}: no such facts file or directory")
-    for path in files:
-        try:
-            document = json.loads(path.read_text(encoding="utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise SnapshotError(f"{path}: not JSON facts ({exc})") from None
-        _absorb(snapshot, document, str(path), default_cluster)
-    return _analyse_clusters(snapshot)
+            loader.errors.append(f"{raw}: no such facts file or directory")
+    return loader.finish()
+
+
+def load_snapshot(paths: list[str], default_cluster: str = "default") -> dict:
+    """The snapshot of ``paths``; SnapshotError when any input cannot be used."""
+    loaded = load_facts(paths, default_cluster)
+    if loaded.errors:
+        raise SnapshotError("\n".join(loaded.errors))
+    return loaded.snapshot
+
+
+def snapshot_from_documents(documents: list, default_cluster: str = "default") -> dict:
+    """Like load_snapshot, for documents in memory."""
+    loaded = facts_from_documents(documents, default_cluster)
+    if loaded.errors:
+        raise SnapshotError("\n".join(loaded.errors))
+    return loaded.snapshot
 
 
 # ---- complete facts from a few fields (rule unit tests) ----------------------------------

@@ -27,9 +27,9 @@ class ActionModule(ActionBase):
         _validation, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
         try:
             # The engine needs simpleeval/jsonschema/yaml on the controller; import it only when used.
-            from ansible_collections.dbaops.mysql_ha.engine.rules.evaluate import evaluate
+            from ansible_collections.dbaops.mysql_ha.engine.rules.evaluate import evaluate, rules_failing_everywhere
             from ansible_collections.dbaops.mysql_ha.engine.rules.loader import RuleSetError, load_rule_set
-            from ansible_collections.dbaops.mysql_ha.engine.rules.snapshot import SnapshotError, snapshot_from_documents
+            from ansible_collections.dbaops.mysql_ha.engine.rules.snapshot import facts_from_documents
             from ansible_collections.dbaops.mysql_ha.engine.state import AlertStore
         except ImportError as exc:
             result.update(failed=True, msg="rules_evaluate needs the mysqlha engine's libraries on the controller "
@@ -38,19 +38,25 @@ class ActionModule(ActionBase):
         documents = args["facts"] if isinstance(args["facts"], list) else [args["facts"]]
         try:
             rule_set = load_rule_set([args["rules"]])
-            snapshot = snapshot_from_documents(documents, default_cluster=args["cluster"])
         except RuleSetError as exc:
             result.update(failed=True, msg="rules do not load:\n" + "\n".join(exc.errors), rule_errors=exc.errors)
             return result
-        except SnapshotError as exc:
-            result.update(failed=True, msg=str(exc))
-            return result
+        loaded = facts_from_documents(documents, default_cluster=args["cluster"])
+        snapshot = loaded.snapshot
         results, errors, evaluated = evaluate(rule_set, snapshot)
+        broken = rules_failing_everywhere(rule_set, snapshot, errors)
         store = AlertStore(":memory:")
         store.update(results, evaluated, clusters=set(snapshot["clusters"]))
         alerts = store.alerts()
         counts = dict((s, sum(1 for a in alerts if a["state"] == "firing" and a["severity"] == s)) for s in SEVERITIES)
-        result.update(changed=False, alerts=alerts, rule_errors=errors, counts=counts)
+        result.update(changed=False, alerts=alerts, rule_errors=list(errors), counts=counts,
+                      facts_errors=loaded.errors, rules_failing_everywhere=broken)
+        if loaded.warnings:
+            result["warnings"] = list(loaded.warnings)
+        if loaded.errors or broken:
+            # The usable rest was evaluated (alerts above); an input that checked nothing is no pass.
+            result.update(failed=True, msg="facts or rules could not be used: %s" % "; ".join(
+                loaded.errors + ["rule %s failed on every target" % r for r in broken]))
         if args["fail_on"]:
             limit = SEVERITIES.index(args["fail_on"])
             worst = [a for a in alerts if a["state"] == "firing" and SEVERITIES.index(a["severity"]) <= limit]

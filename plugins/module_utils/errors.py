@@ -6,7 +6,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-__all__ = ["MysqlhaError", "ConfigError", "ConnectError", "QueryError", "UnsupportedServer", "REACHABILITY_KINDS"]
+__all__ = ["failure_fields", "MysqlhaError", "ConfigError", "ConnectError", "QueryError", "UnsupportedServer", "REACHABILITY_KINDS"]
 
 # How a target failed, in the words the cluster analysis uses:
 #   refused      nothing listens on the port (errno 111 / unix socket missing)
@@ -52,3 +52,18 @@ class QueryError(MysqlhaError):
 
 class UnsupportedServer(MysqlhaError):
     """The server's version string is not one this collection can read."""
+
+
+def failure_fields(exc):
+    """What a failed module result carries besides ``msg``: the server and how it failed.
+
+    ``mysqlha eval`` and ``rules_evaluate`` read a failed result with ``instance`` and
+    ``reachability`` as a member that could not be reached, so a dead server still pages.
+    A bad option (ConfigError) names no server and carries ``reachability: error`` only.
+    """
+    fields = {"reachability": getattr(exc, "kind", None) or "error"}
+    address = getattr(exc, "address", None)
+    if address:
+        fields["instance"] = address
+        fields["errno"] = getattr(exc, "errno", None)
+    return fields

@@ -776,7 +776,7 @@ from ansible_collections.dbaops.mysql_ha.plugins.module_utils.ansible_support im
 )
 from ansible_collections.dbaops.mysql_ha.plugins.module_utils.collect.replication import gather_replication
 from ansible_collections.dbaops.mysql_ha.plugins.module_utils.connection import PYMYSQL_IMPORT_ERROR, resolve_params
-from ansible_collections.dbaops.mysql_ha.plugins.module_utils.errors import MysqlhaError
+from ansible_collections.dbaops.mysql_ha.plugins.module_utils.errors import MysqlhaError, failure_fields
 
 
 def main():
@@ -798,7 +798,7 @@ def main():
             heartbeat_utc=module.params["heartbeat_utc"],
         )
     except MysqlhaError as exc:
-        module.fail_json(msg=str(exc), reachability=getattr(exc, "kind", "error"))
+        module.fail_json(msg=str(exc), **failure_fields(exc))
     for warning in facts["collection"]["warnings"]:
         module.warn(warning)
     module.exit_json(changed=False, ansible_facts={"mysql_replication": facts})

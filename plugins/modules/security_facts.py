@@ -434,7 +434,7 @@ from ansible_collections.dbaops.mysql_ha.plugins.module_utils.ansible_support im
 )
 from ansible_collections.dbaops.mysql_ha.plugins.module_utils.collect.security import gather_security
 from ansible_collections.dbaops.mysql_ha.plugins.module_utils.connection import PYMYSQL_IMPORT_ERROR, resolve_params
-from ansible_collections.dbaops.mysql_ha.plugins.module_utils.errors import MysqlhaError
+from ansible_collections.dbaops.mysql_ha.plugins.module_utils.errors import MysqlhaError, failure_fields
 from ansible_collections.dbaops.mysql_ha.plugins.module_utils.hardening.catalog import control_by_id
 
 
@@ -461,7 +461,7 @@ def main():
     try:
         facts = gather_security(resolve_params(connection_params(module.params)), policy=policy)
     except MysqlhaError as exc:
-        module.fail_json(msg=str(exc), reachability=getattr(exc, "kind", "error"))
+        module.fail_json(msg=str(exc), **failure_fields(exc))
     module.exit_json(changed=False, ansible_facts={"mysql_security": facts})
 
 

@@ -195,7 +195,7 @@ def test_eval_names_a_facts_file_it_cannot_use(tmp_path, mysqlha):
     bad = tmp_path / "notes.json"
     bad.write_text('{"hello": "world"}')
     proc = mysqlha("eval", "--facts", str(bad))
-    assert proc.returncode == 1 and f"{bad}: no mysql_replication" in proc.stderr
+    assert proc.returncode == 2 and f"{bad}: no mysql_replication" in proc.stderr
     broken = tmp_path / "broken.json"
     broken.write_text("{not json")
     assert f"{broken}: not JSON facts" in mysqlha("eval", "--facts", str(broken)).stderr

@@ -1,0 +1,138 @@
+"""`mysqlha eval` on the facts users have: an outage always pages, unusable input is named and
+fails the run (exit 2), and the usable rest is still evaluated."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from ansible_collections.dbaops.mysql_ha.engine.rules.snapshot import build_member, build_security, load_facts
+from ansible_collections.dbaops.mysql_ha.plugins.module_utils.analysis import analyze_cluster
+
+P, R1, R2 = "10.0.0.1:3306", "10.0.0.2:3306", "10.0.0.3:3306"
+
+
+def lost_primary(address):
+    return build_member(address, {"role": "replica", "source": P, "channels": [
+        {"io_running": "connecting", "last_io_errno": 2003, "seconds_behind_source": None,
+         "last_io_error": f"error reconnecting to master '{P}' - retry-time: 60"}]})
+
+
+def failed_result(address, how="refused", errno=2003):
+    """What `register:` (or a saved task result) holds when replication_facts failed on a server."""
+    return {"failed": True, "changed": False, "msg": f"{address}: connection refused: nothing listens on this port",
+            "instance": address, "reachability": how, "errno": errno}
+
+
+def write(tmp_path, name, document):
+    path = tmp_path / name
+    path.write_text(json.dumps(document))
+    return str(path)
+
+
+def alerts_of(proc):
+    return sorted((a["rule"], a["severity"], a["instance"]) for a in map(json.loads, proc.stdout.splitlines()))
+
+
+def test_a_dead_primarys_failed_result_pages_primary_dead_and_is_named(tmp_path, mysqlha):
+    files = [write(tmp_path, "db1.json", failed_result(P)),
+             write(tmp_path, "db2.json", {"ansible_facts": {"mysql_replication": lost_primary(R1)}}),
+             write(tmp_path, "db3.json", {"ansible_facts": {"mysql_replication": lost_primary(R2)}})]
+    proc = mysqlha("eval", "--rules", "rules", "--facts", *files, "--format", "json", "--fail-on", "P0")
+    assert ("primary_dead", "P0", P) in alerts_of(proc)
+    assert proc.returncode == 1
+    assert f"{files[0]}: {P} could not be read (refused)" in proc.stderr
+
+
+def test_a_failed_result_naming_no_server_is_unusable_but_the_rest_is_evaluated(tmp_path, mysqlha):
+    bad = write(tmp_path, "bad.json", {"failed": True, "msg": "Unsupported parameters for module: logn_user"})
+    good = write(tmp_path, "db2.json", {"ansible_facts": {"mysql_replication": build_member(R1, {
+        "role": "replica", "source": P, "channels": [{"sql_running": False, "last_sql_errno": 1062}]})}})
+    proc = mysqlha("eval", "--rules", "rules", "--facts", bad, good, "--format", "json")
+    assert proc.returncode == 2
+    assert f"{bad}: a failed task result that names no server" in proc.stderr
+    assert ("replication_error", "P1", R1) in alerts_of(proc)
+
+
+@pytest.mark.parametrize("facts", [
+    pytest.param("all_null", id="every field null"),
+    pytest.param({"instance": P}, id="instance only"),
+    pytest.param({"instance": [P], "reachable": True}, id="instance a list"),
+])
+def test_facts_that_carry_nothing_evaluable_fail_the_run_naming_the_file(tmp_path, mysqlha, facts):
+    if facts == "all_null":
+        facts = {key: None for key in build_member(P, {})}
+    path = write(tmp_path, "facts.json", {"ansible_facts": {"mysql_replication": facts}})
+    proc = mysqlha("eval", "--rules", "rules", "--facts", path, "--fail-on", "P0")
+    assert proc.returncode == 2, proc.stderr
+    assert f"{path}: mysql_replication" in proc.stderr and "not usable" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_every_member_frozen_pages_cluster_unreachable(tmp_path, mysqlha):
+    down = {a: {"instance": a, "reachable": False, "reachability": "hung", "errno": 2013,
+                "error": f"{a}: accepted TCP but sent no MySQL handshake"} for a in (P, R1, R2)}
+    topology = {"changed": False, "cluster": analyze_cluster(down, name="prod"), "members": down}
+    proc = mysqlha("eval", "--rules", "rules", "--facts", write(tmp_path, "topo.json", topology),
+                   "--format", "json", "--fail-on", "P0")
+    assert alerts_of(proc) == [("cluster_unreachable", "P0", "")]
+    assert proc.returncode == 1
+
+
+def test_a_killed_replica_raises_replica_unreachable(tmp_path, mysqlha):
+    members = {P: build_member(P, {"role": "primary"}), R1: build_member(R1, {"role": "replica", "source": P}),
+               R2: {"instance": R2, "reachable": False, "reachability": "refused", "errno": 2003, "error": "refused"}}
+    topology = {"cluster": analyze_cluster(members, name="prod"), "members": members}
+    proc = mysqlha("eval", "--rules", "rules", "--facts", write(tmp_path, "topo.json", topology), "--format", "json")
+    assert alerts_of(proc) == [("replica_unreachable", "P2", R2)]
+    assert proc.returncode == 0
+
+
+def test_security_facts_join_the_topology_cluster_of_their_member_whatever_cluster_is_passed(tmp_path, mysqlha):
+    members = {P: build_member(P, {"role": "primary"}), R1: build_member(R1, {"role": "replica", "source": P})}
+    topology = {"cluster": analyze_cluster(members, name="prod-main"), "members": members}
+    security = {"ansible_facts": {"mysql_security": build_security(P, {"settings": {"local_infile": True}})}}
+    proc = mysqlha("eval", "--rules", "rules", "--format", "json", "--facts", write(tmp_path, "topo.json", topology),
+                   write(tmp_path, "sec.json", security))
+    assert proc.returncode == 0, proc.stderr
+    assert [(a["rule"], a["cluster"]) for a in map(json.loads, proc.stdout.splitlines())] == [
+        ("local_infile_enabled", "prod-main")]
+
+
+def test_security_facts_alone_match_no_member_and_fail_the_run(tmp_path, mysqlha):
+    path = write(tmp_path, "sec.json", {"ansible_facts": {"mysql_security": build_security(P, {})}})
+    proc = mysqlha("eval", "--rules", "rules", "--facts", path)
+    assert proc.returncode == 2
+    assert f"{path}: mysql_security facts of {P} match no member of any cluster" in proc.stderr
+
+
+def test_a_rule_that_errors_on_every_target_fails_the_run(tmp_path, mysqlha):
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "r.yml").write_text('rules:\n  - {id: bad_math, scope: instance, when: "read_only / 0 > 1", severity: P0, summary: x}\n')
+    path = write(tmp_path, "db1.json", {"ansible_facts": {"mysql_replication": build_member(P, {})}})
+    proc = mysqlha("eval", "--rules", str(rules), "--facts", path, "--fail-on", "P0")
+    assert proc.returncode == 2
+    assert "rules that failed on every target (they checked nothing): bad_math" in proc.stderr
+
+
+def test_a_registered_loop_counts_each_item_and_the_failed_one_as_unreachable():
+    loop = {"results": [failed_result(P), {"ansible_facts": {"mysql_replication": lost_primary(R1)}},
+                        {"ansible_facts": {"mysql_replication": lost_primary(R2)}}], "changed": False}
+    loaded = load_facts_from(loop)
+    assert loaded.errors == []
+    cluster = loaded.snapshot["clusters"]["default"]["cluster"]
+    assert cluster["analysis"]["code"] == "primary_dead" and cluster["primary"] == P
+    assert len(loaded.warnings) == 1 and "results[0]" in loaded.warnings[0]
+
+
+def load_facts_from(document):
+    from ansible_collections.dbaops.mysql_ha.engine.rules.snapshot import facts_from_documents
+
+    return facts_from_documents([document])
+
+
+def test_a_missing_or_special_path_is_named(tmp_path):
+    loaded = load_facts([str(tmp_path / "nope.json"), "/dev/null"])
+    assert any("nope.json: no such facts file" in e for e in loaded.errors)
+    assert any("/dev/null: not a regular file" in e for e in loaded.errors)

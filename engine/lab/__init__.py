@@ -113,22 +113,25 @@ class Lab:
     # ---- lifecycle -------------------------------------------------------
     def up(self, replicas: int = 2, semi_sync: bool = False, delayed: int | None = None,
            galera: int = 0, replication: bool = True, tls: bool = False,
-           tls_names: tuple[str, ...] = ("localhost", "127.0.0.1")) -> Lab:
+           tls_names: tuple[str, ...] = ("localhost", "127.0.0.1"), keep_install_accounts: bool = False) -> Lab:
         """Start a primary with ``replicas`` GTID replicas (and/or a Galera cluster).
 
         ``tls`` makes a throw-away CA under ``tls/`` and serves a certificate for
-        ``tls_names`` from every replication node.
+        ``tls_names`` from every replication node.  ``keep_install_accounts``
+        leaves the root accounts mariadb-install-db makes (empty passwords, no
+        recorded password change) instead of removing them.
         """
         if any(pid_runs_datadir(n.pid, n.datadir) for n in self.nodes):
             raise LabError(f"a lab is already running in {self.base}; run `mysqlha lab down` first")
         shutil.rmtree(self.base, ignore_errors=True)
         os.makedirs(self.base)
         started = time.monotonic()
-        passwords = build_template(self.base, self.log)
+        passwords = build_template(self.base, self.log, keep_install_accounts=keep_install_accounts)
         write_client_file(self.client_file, ADMIN_USER, passwords["admin"])
         write_client_file(os.path.join(self.base, "repl.cnf"), REPL_USER, passwords["repl"])
         self.topology = {"replicas": replicas if replication else 0, "semi_sync": semi_sync,
-                         "delayed": delayed, "galera": galera, "tls": None}
+                         "delayed": delayed, "galera": galera, "tls": None,
+                         "keep_install_accounts": keep_install_accounts}
         if tls:
             self.topology["tls"] = make_lab_tls(os.path.join(self.base, "tls"), list(tls_names))
         try:

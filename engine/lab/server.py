@@ -146,11 +146,13 @@ def write_client_file(path: str, user: str, password: str) -> None:
         handle.write(f"[client]\nuser={user}\npassword={password}\n")
 
 
-def build_template(base: str, log: list[str], attempts: int = 3) -> dict:
+def build_template(base: str, log: list[str], attempts: int = 3, keep_install_accounts: bool = False) -> dict:
     """mariadb-install-db once, verified, with the lab accounts created.
 
     Returns the generated secrets (admin and replication passwords).  A
     half-made datadir (missing system tables) is wiped and made again.
+    ``keep_install_accounts`` leaves the accounts mariadb-install-db made as it
+    made them (see ``create_lab_accounts``).
     """
     install_db = find_binary("mariadb-install-db", "mysql_install_db")
     template = os.path.join(base, "template")
@@ -176,7 +178,7 @@ def build_template(base: str, log: list[str], attempts: int = 3) -> dict:
             start_server(node, ["skip-networking", "skip-log-bin"], die_with_parent=True)
             wait_ready(node, timeout=60, params=root_socket_params(node))
             with connect(root_socket_params(node)) as session:
-                create_lab_accounts(session, secrets_out)
+                create_lab_accounts(session, secrets_out, keep_install_accounts=keep_install_accounts)
             stop_server(node, timeout=60)
             return secrets_out
         except (LabError, MysqlhaError) as exc:
@@ -187,13 +189,21 @@ def build_template(base: str, log: list[str], attempts: int = 3) -> dict:
                    f"last: {last_error}")
 
 
-def create_lab_accounts(session: Session, passwords: dict) -> None:
-    """The lab's admin and replication accounts (bound parameters for secrets)."""
+def create_lab_accounts(session: Session, passwords: dict, keep_install_accounts: bool = False) -> None:
+    """The lab's admin and replication accounts (bound parameters for secrets).
+
+    ``keep_install_accounts`` skips the clean-up below: root@localhost,
+    root@127.0.0.1, root@::1 and root@<hostname> stay as mariadb-install-db
+    made them (empty passwords, no recorded password change time), like a
+    server nobody has secured yet.  For tests of what hardening does to them.
+    """
     for host in ("localhost", "127.0.0.1"):
         session.execute(f"CREATE USER '{ADMIN_USER}'@'{host}' IDENTIFIED BY %s", (passwords["admin"],))
         session.execute(f"GRANT ALL PRIVILEGES ON *.* TO '{ADMIN_USER}'@'{host}' WITH GRANT OPTION")
     session.execute(f"CREATE USER '{REPL_USER}'@'127.0.0.1' IDENTIFIED BY %s", (passwords["repl"],))
     session.execute(f"GRANT REPLICATION SLAVE ON *.* TO '{REPL_USER}'@'127.0.0.1'")
+    if keep_install_accounts:
+        return
     # root keeps unix_socket login only: the lab never hands out a blank password.
     # mariadb-install-db also makes root@127.0.0.1, root@::1 and root@<hostname>
     # with empty passwords; they go, as do anonymous accounts if any.

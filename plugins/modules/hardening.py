@@ -20,8 +20,13 @@ description:
   - Settings that must survive a restart are also written to O(config_fragment); settings the server reads only at
     start-up are written there and reported as C(needs_restart).
   - Refuses, before changing anything, a change that would lock out the account it runs as (requiring TLS while
-    connected without it, dropping or REQUIRE SSL-ing its own account) or every client (requiring TLS on a server
-    without TLS).
+    connected without it, dropping or REQUIRE SSL-ing its own account, expiring its password) or every client
+    (requiring TLS on a server without TLS), or cut off a service account named in the profile (dropping it,
+    requiring TLS of it or of every client while it does not require TLS itself, expiring its password).
+  - A new C(default_password_lifetime) (control C(password_lifetime)) expires at once every account whose password
+    is older than the lifetime or has no recorded change time (every account C(mariadb-install-db) makes, and
+    accounts carried over from versions without password expiry); their logins then fail with ERROR 1820 until the
+    password is changed. The module lists those accounts and, unless O(allow_password_expiry=true), refuses.
   - When a statement fails, the task fails naming the control, the controls applied before it and those not applied.
 author:
   - dbaops team (@dbaops)
@@ -33,8 +38,18 @@ options:
       - Control id to V(true)/V(false) or to a mapping with C(enabled) and the control's parameters
         (C(audit_log) C(events), C(rotations), C(rotate_size); C(password_lifetime) C(days);
         C(secure_file_priv) C(path)). Unknown ids and parameters are errors.
+      - C(service_accounts) (not a control) lists the accounts applications, replicas and agents log in with, as
+        C(user@host) (exactly as in C(mysql.user)) or C(user) (every host of that user). The module refuses any
+        change that could cut one of them off.
     type: dict
     default: {}
+  allow_password_expiry:
+    description:
+      - Accept that the new C(default_password_lifetime) expires, at once, the passwords of the accounts it lists
+        (returned in RV(expired_accounts) and shown in the diff). Never applies to the account the task is logged
+        in as or to a service account of the profile; those are always refused.
+    type: bool
+    default: false
   config_fragment:
     description:
       - Option file fragment this module owns (for example C(/etc/mysql/mariadb.conf.d/99-hardening.cnf)).
@@ -65,6 +80,13 @@ EXAMPLES = r"""
       secure_file_priv: false
   register: hardened
 
+- name: Harden, naming the accounts applications use; refuse anything that could cut them off
+  dbaops.mysql_ha.hardening:
+    login_unix_socket: /run/mysqld/mysqld.sock
+    config_fragment: /etc/mysql/mariadb.conf.d/99-hardening.cnf
+    profile:
+      service_accounts: ["app@10.0.1.%", "repl@10.0.1.%", "mysqlha_monitor"]
+
 - name: Restart when a start-up-only setting changed
   ansible.builtin.service:
     name: mariadb
@@ -91,6 +113,18 @@ controls:
       type: list
       elements: str
       returned: when changed
+    expires:
+      description: C(password_lifetime) only; the accounts whose password the new lifetime expires at once, with why.
+      type: list
+      elements: str
+      returned: when the new lifetime expires accounts (only with allow_password_expiry)
+expired_accounts:
+  description:
+    - Accounts (C('user'@'host')) whose password the new C(default_password_lifetime) expired at once (in check mode,
+      would expire). Empty when it expires none.
+  returned: always
+  type: list
+  elements: str
 needs_restart:
   description: A setting only takes effect after a restart.
   returned: always
@@ -123,6 +157,7 @@ from ansible_collections.dbaops.mysql_ha.plugins.module_utils.ansible_support im
 from ansible_collections.dbaops.mysql_ha.plugins.module_utils.collect.security import collect_security
 from ansible_collections.dbaops.mysql_ha.plugins.module_utils.connection import PYMYSQL_IMPORT_ERROR, connect, resolve_params
 from ansible_collections.dbaops.mysql_ha.plugins.module_utils.errors import MysqlhaError
+from ansible_collections.dbaops.mysql_ha.plugins.module_utils.hardening.expiry import read_password_ages
 from ansible_collections.dbaops.mysql_ha.plugins.module_utils.hardening.plan import (
     DEFAULT_PROFILE,
     HardeningError,
@@ -156,6 +191,7 @@ def main():
         profile=dict(type="dict", default={}),
         config_fragment=dict(type="path"),
         config_section=dict(type="str"),
+        allow_password_expiry=dict(type="bool", default=False),
     )
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
     if PYMYSQL_IMPORT_ERROR is not None:
@@ -170,9 +206,15 @@ def main():
             user, _sep, host = who.rpartition("@")
             fragment_before = read_text(fragment_path)
             major = int(facts["version"].split(".")[0])
+            try:
+                password_ages = read_password_ages(session, facts["flavor"])
+            except MysqlhaError:
+                password_ages = None    # the plan refuses a lifetime change it cannot check
             context = {"current_user": (user, host), "tls": session.tls is not None, "flavor": facts["flavor"],
                        "fragment": parse_fragment(fragment_before),
-                       "persist_with_sql": facts["flavor"] == "mysql" and major >= 8}
+                       "persist_with_sql": facts["flavor"] == "mysql" and major >= 8,
+                       "password_ages": password_ages,
+                       "allow_password_expiry": module.params["allow_password_expiry"]}
             actions = plan_hardening(facts, module.params["profile"], context)
             if not fragment_path:
                 skipped = [a for a in actions if a.restart]
@@ -202,6 +244,13 @@ def main():
     for action in actions:
         controls[action.control] = {"status": "needs_restart" if action.restart else "changed", "summary": action.summary,
                                     "statements": [sql for sql, _params in action.statements], "settings": action.settings}
+        if action.expires:
+            controls[action.control]["expires"] = ["%s (%s)" % (a["account"], a["reason"]) for a in action.expires]
+    expired_accounts = [a["account"] for action in actions for a in action.expires]
+    if expired_accounts:
+        module.warn("default_password_lifetime %s the passwords of %s at once (allow_password_expiry); their logins fail "
+                    "with ERROR 1820 until the passwords are changed"
+                    % ("would expire" if module.check_mode else "expired", ", ".join(expired_accounts)))
     for action in skipped:
         controls[action.control] = {"status": "skipped", "summary": action.summary + " (set config_fragment to persist it)"}
         module.warn("control %s needs a restart-time setting; set config_fragment to manage it" % action.control)
@@ -215,6 +264,7 @@ def main():
         changed=any(a.statements for a in actions) or fragment_changed,
         controls=controls,
         applied=applied,
+        expired_accounts=expired_accounts,
         needs_restart=any(a.restart for a in actions),
     )
     if findings_after is not None:

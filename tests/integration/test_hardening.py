@@ -11,7 +11,7 @@ import pytest
 from ansible_collections.dbaops.mysql_ha.plugins.module_utils.connection import connect, resolve_params
 from ansible_collections.dbaops.mysql_ha.plugins.module_utils.errors import ConnectError
 
-from lab_helpers import LabFactory, run_module
+from lab_helpers import LabFactory, run_module, run_tasks
 
 APPLIED_AT_RUNTIME = ("anonymous_accounts", "remote_root", "test_database", "local_infile", "require_secure_transport",
                       "audit_log", "password_validation", "password_lifetime", "sql_mode_strict")
@@ -143,3 +143,143 @@ def test_without_a_fragment_runtime_only_changes_are_announced(make_lab):
     assert result["changed"] is True
     assert any("restart will undo them" in w and "local_infile" in w for w in result.get("warnings", []))
     assert result["controls"]["symbolic_links"]["status"] == "skipped"
+
+
+# ---- a server as mariadb-install-db leaves it: nobody is cut off by surprise ------------------------------------
+
+def try_logins(lab, logins):
+    """{name: 'ok' or the error} for each login: connect and run a statement (an expired
+    password connects in sandbox mode and fails the statement with 1820)."""
+    from ansible_collections.dbaops.mysql_ha.plugins.module_utils.connection import ConnectionParams
+    from ansible_collections.dbaops.mysql_ha.plugins.module_utils.errors import MysqlhaError
+
+    node = lab.node("primary")
+    outcome = {}
+    for name, (user, password, via_socket) in logins.items():
+        params = ConnectionParams(user=user, password=password, config_file="/dev/null", ssl_mode="disabled",
+                                  connect_timeout=3, read_timeout=10,
+                                  **({"unix_socket": node.socket} if via_socket else {"host": "127.0.0.1", "port": node.port}))
+        try:
+            with connect(params) as session:
+                session.query("SELECT 1 AS one")
+            outcome[name] = "ok"
+        except MysqlhaError as exc:
+            outcome[name] = "errno %s: %s" % (getattr(exc, "errno", None), exc)
+    return outcome
+
+
+def install_db_logins(lab):
+    """Every login that works on a lab built with keep_install_accounts: the accounts
+    mariadb-install-db made with empty passwords (root@::1 and root@<hostname> cannot be
+    reached: the lab listens on 127.0.0.1 and skips name resolution), and the lab's own."""
+    return {"root over the socket": ("root", "", True), "root@127.0.0.1": ("root", "", False),
+            "mysqlha_admin": ("mysqlha_admin", lab.secret("admin"), False),
+            "mysqlha_repl": ("mysqlha_repl", lab.secret("repl"), False)}
+
+
+def install_db_args(lab, **extra):
+    args = {"login_host": "127.0.0.1", "login_port": lab.node("primary").port, "config_file": lab.client_file,
+            "profile": {"require_secure_transport": False}}
+    args.update(extra)
+    return args
+
+
+def test_install_db_lab_keeps_the_root_accounts_with_empty_passwords_and_no_change_time(make_lab):
+    lab = make_lab(replicas=0, keep_install_accounts=True)
+    with lab.session("primary") as admin:
+        rows = admin.query("SELECT User, Host, JSON_VALUE(Priv, '$.password_last_changed') AS changed "
+                           "FROM mysql.global_priv WHERE User = 'root'")
+    assert {r["Host"] for r in rows} >= {"localhost", "127.0.0.1", "::1"} and len(rows) == 4
+    assert all(r["changed"] is None for r in rows)
+    assert set(try_logins(lab, install_db_logins(lab)).values()) == {"ok"}
+
+
+def test_default_profile_on_an_install_db_server_asks_for_the_opt_in_naming_the_accounts_and_cuts_off_nobody(make_lab):
+    lab = make_lab(replicas=0, keep_install_accounts=True)
+    logins = install_db_logins(lab)
+    before = try_logins(lab, logins)
+    assert set(before.values()) == {"ok"}, before
+    with lab.session("primary") as admin:
+        hostname = [r["Host"] for r in admin.query("SELECT Host FROM mysql.user WHERE User = 'root'")
+                    if r["Host"] not in ("localhost", "127.0.0.1", "::1")][0]
+
+    result, _output = run_module("hardening", install_db_args(lab))
+    assert result["failed"] is True
+    message = result["msg"]
+    assert "control password_lifetime" in message and "allow_password_expiry: true" in message
+    for account in ("'root'@'localhost'", "'root'@'127.0.0.1'", "'root'@'::1'"):
+        assert account + " (no recorded password change)" in message, message
+    assert "'root'@'%s'" % hostname not in message          # remote_root drops it; it is not "expired"
+    assert "mysqlha_admin" not in message and "mysqlha_repl" not in message
+
+    assert try_logins(lab, logins) == before
+    with lab.session("primary") as admin:                   # refused before anything ran
+        assert admin.query("SELECT @@default_password_lifetime AS v")[0]["v"] == 0
+        assert admin.query("SELECT COUNT(*) AS n FROM mysql.user WHERE User = 'root' AND Host = %s", (hostname,))[0]["n"] == 1
+
+
+def test_default_profile_run_as_install_db_root_refuses_to_expire_its_own_login_even_with_the_opt_in(make_lab):
+    lab = make_lab(replicas=0, keep_install_accounts=True)
+    logins = install_db_logins(lab)
+    before = try_logins(lab, logins)
+    assert set(before.values()) == {"ok"}, before
+    # The issue's run: root@127.0.0.1 (empty password) applying the default profile.
+    result, _output = run_module("hardening", install_db_args(lab, login_user="root", login_password="", config_file="/dev/null",
+                                                              allow_password_expiry=True))
+    assert result["failed"] is True
+    assert "the account this task is logged in as, 'root'@'127.0.0.1'" in result["msg"], result["msg"]
+    assert try_logins(lab, logins) == before
+
+
+def test_default_profile_refuses_to_expire_a_service_account_even_with_the_opt_in(make_lab):
+    lab = make_lab(replicas=0, keep_install_accounts=True)
+    logins = install_db_logins(lab)
+    before = try_logins(lab, logins)
+    profile = {"require_secure_transport": False, "service_accounts": ["root@127.0.0.1"]}
+    result, _output = run_module("hardening", install_db_args(lab, profile=profile, allow_password_expiry=True))
+    assert result["failed"] is True
+    assert "service account(s) 'root'@'127.0.0.1' (profile service_accounts)" in result["msg"], result["msg"]
+    assert try_logins(lab, logins) == before
+
+
+def test_with_the_opt_in_exactly_the_accounts_it_names_are_expired_and_every_other_login_still_works(make_lab):
+    import getpass
+
+    lab = make_lab(replicas=0, keep_install_accounts=True)
+    password = secrets.token_urlsafe(12)
+    me = getpass.getuser()
+    with lab.session("primary") as admin:
+        for name, extra in (("app_old", ""), ("app_new", ""), ("app_never", " PASSWORD EXPIRE NEVER")):
+            admin.execute("CREATE USER %%s@'127.0.0.1' IDENTIFIED BY %%s%s" % extra, (name, password))
+        # A password changed 400 days ago (app_never too: its own lifetime says never).
+        admin.execute("UPDATE mysql.global_priv SET Priv = JSON_SET(Priv, '$.password_last_changed', UNIX_TIMESTAMP() - 400 * 86400) "
+                      "WHERE User IN ('app_old', 'app_never')")
+        # Debian's root: unix_socket, or a native password no one can match ('invalid'); no change time.
+        # The server never expires a login that presents no password.
+        if me == "root":
+            admin.execute("ALTER USER 'root'@'localhost' IDENTIFIED VIA mysql_native_password USING 'invalid' OR unix_socket")
+        else:
+            admin.execute("CREATE USER %s@'localhost' IDENTIFIED VIA mysql_native_password USING 'invalid' OR unix_socket", (me,))
+        admin.execute("UPDATE mysql.global_priv SET Priv = JSON_REMOVE(Priv, '$.password_last_changed') "
+                      "WHERE User = %s AND Host = 'localhost'", (me,))
+        admin.execute("FLUSH PRIVILEGES")
+    logins = dict(install_db_logins(lab), **{"root over the socket": (me, "", True), "app_old": ("app_old", password, False),
+                                            "app_new": ("app_new", password, False), "app_never": ("app_never", password, False)})
+    before = try_logins(lab, logins)
+    assert set(before.values()) == {"ok"}, before
+
+    task = {"name": "harden with the opt-in", "dbaops.mysql_ha.hardening": install_db_args(lab, allow_password_expiry=True),
+            "register": "result", "diff": True}
+    result, output = run_tasks([task])
+    expired = {"'root'@'127.0.0.1'", "'root'@'::1'", "'app_old'@'127.0.0.1'"}
+    assert set(result["expired_accounts"]) == expired, result
+    assert result["controls"]["password_lifetime"]["status"] == "changed"
+    assert any("'app_old'@'127.0.0.1' (password changed 400 days ago)" in e for e in result["controls"]["password_lifetime"]["expires"])
+    (diff,) = [d for d in result["diff"] if d["before_header"].startswith("password_lifetime")]
+    assert all(account in diff["after"] for account in expired)
+    assert "'app_old'@'127.0.0.1'" in output                # the warning names them too
+
+    after = try_logins(lab, logins)
+    cut_off = {name for name, state in after.items() if state != "ok"}
+    assert cut_off == {"root@127.0.0.1", "app_old"}, after
+    assert all("1820" in after[name] for name in cut_off)

@@ -132,3 +132,202 @@ def test_a_failing_statement_names_what_was_applied_and_what_was_not():
     assert "control audit_log failed" in message and "server_audit.so" in message
     assert "Applied before it: anonymous_accounts" in message and "Not applied: password_lifetime" in message
     assert Session.executed == ["DROP USER %s@%s"]
+
+
+# ---- password expiry: what a new default_password_lifetime does to accounts at once -------------------------
+
+DAY = 86400
+NOW = 1795323907
+
+
+def mariadb_ages(*accounts):
+    """mysql.global_priv rows as MariaDB 10.11 stores them (Priv JSON) + the server's clock."""
+    import json
+
+    rows = [{"User": user, "Host": host, "Priv": json.dumps(priv), "server_now": NOW} for user, host, priv in accounts]
+    from ansible_collections.dbaops.mysql_ha.plugins.module_utils.hardening.expiry import parse_password_ages
+
+    return parse_password_ages(rows, "mariadb")
+
+
+NATIVE = {"plugin": "mysql_native_password", "authentication_string": "*B69027D44F6E5EDC07F1AEAD1477967B16F28227"}
+# What mariadb-install-db (10.11) leaves, and what CREATE/ALTER USER write.
+INSTALL_DB_ACCOUNTS = (
+    ("mariadb.sys", "localhost", {"access": 0, "plugin": "mysql_native_password", "authentication_string": "",
+                                  "account_locked": True, "password_last_changed": 0}),
+    ("root", "127.0.0.1", {"access": 18446744073709551615}),                      # empty password, no change time
+    ("root", "localhost", {"access": 18446744073709551615, "plugin": "mysql_native_password",
+                           "authentication_string": "invalid", "auth_or": [{}, {"plugin": "unix_socket"}]}),
+    ("app", "%", dict(NATIVE, password_last_changed=NOW - 400 * DAY)),
+    ("fresh", "%", dict(NATIVE, password_last_changed=NOW - 10 * DAY)),
+    ("never", "%", dict(NATIVE, password_last_changed=NOW - 900 * DAY, password_lifetime=0)),
+    ("own", "%", dict(NATIVE, password_last_changed=NOW - 900 * DAY, password_lifetime=1000)),
+    ("global", "%", dict(NATIVE, password_last_changed=NOW - 900 * DAY, password_lifetime=-1)),
+    ("sock", "localhost", {"access": 0, "plugin": "unix_socket", "authentication_string": ""}),
+    ("locked", "%", dict(NATIVE, account_locked=True)),
+    ("expired", "%", dict(NATIVE, password_last_changed=0)),
+    ("dba_role", "", {"access": 0, "is_role": True}),
+)
+
+
+def lifetime_server(current=0):
+    return facts(password_policy={"validation": "simple_password_check", "default_lifetime_days": current})
+
+
+def expiry_context(ages, me=("admin", "localhost"), allow=False):
+    return dict(context(me=me), password_ages=ages, allow_password_expiry=allow)
+
+
+def test_a_new_password_lifetime_without_the_opt_in_is_refused_naming_every_account_it_would_expire():
+    ages = mariadb_ages(*INSTALL_DB_ACCOUNTS)
+    with pytest.raises(HardeningError) as info:
+        plan_hardening(lifetime_server(0), {}, expiry_context(ages))
+    message = str(info.value)
+    assert "allow_password_expiry" in message and "ERROR 1820" in message
+    assert "'root'@'127.0.0.1' (no recorded password change)" in message
+    assert "'app'@'%' (password changed 400 days ago)" in message
+    assert "'global'@'%'" in message
+    for safe in ("'fresh'@", "'never'@", "'own'@", "'sock'@", "'locked'@", "'expired'@", "'mariadb.sys'@", "'dba_role'@",
+                 "'root'@'localhost'"):
+        assert safe not in message, safe
+
+
+def test_with_the_opt_in_the_accounts_it_expires_are_in_the_action_and_its_diff():
+    ages = mariadb_ages(*INSTALL_DB_ACCOUNTS)
+    (action,) = plan_hardening(lifetime_server(0), {}, expiry_context(ages, allow=True))
+    assert action.control == "password_lifetime"
+    assert action.statements == [("SET GLOBAL default_password_lifetime = %s", (365,))]
+    assert [a["account"] for a in action.expires] == ["'root'@'127.0.0.1'", "'app'@'%'", "'global'@'%'"]
+    assert "'root'@'127.0.0.1'" in action.after and action.describe()["expires"][0] == "'root'@'127.0.0.1'"
+
+
+def test_a_lifetime_that_expires_its_own_login_is_refused_even_with_the_opt_in():
+    ages = mariadb_ages(*INSTALL_DB_ACCOUNTS)
+    with pytest.raises(HardeningError, match=r"the account this task is logged in as, 'root'@'127.0.0.1'"):
+        plan_hardening(lifetime_server(0), {}, expiry_context(ages, me=("root", "127.0.0.1"), allow=True))
+
+
+def test_a_lifetime_that_expires_a_service_account_is_refused_even_with_the_opt_in():
+    ages = mariadb_ages(*INSTALL_DB_ACCOUNTS)
+    profile = {"service_accounts": ["app@%", "fresh"]}
+    with pytest.raises(HardeningError, match=r"service account\(s\) 'app'@'%' \(profile service_accounts\)"):
+        plan_hardening(lifetime_server(0), profile, expiry_context(ages, allow=True))
+    # A service account the lifetime does not expire is no obstacle.
+    plan_hardening(lifetime_server(0), {"service_accounts": ["fresh"]}, expiry_context(mariadb_ages(
+        INSTALL_DB_ACCOUNTS[4]), allow=False))
+
+
+def test_lowering_the_lifetime_lists_only_the_accounts_it_newly_expires():
+    ages = mariadb_ages(("old", "%", dict(NATIVE, password_last_changed=NOW - 400 * DAY)),
+                        ("middle", "%", dict(NATIVE, password_last_changed=NOW - 200 * DAY)),
+                        ("young", "%", dict(NATIVE, password_last_changed=NOW - 100 * DAY)))
+    with pytest.raises(HardeningError) as info:
+        plan_hardening(lifetime_server(365), {"password_lifetime": {"days": 180}}, expiry_context(ages))
+    message = str(info.value)
+    assert "1 account(s)" in message and "'middle'@'%'" in message      # 'old' is expired already
+    assert "'old'" not in message and "'young'" not in message
+
+
+def test_a_lifetime_that_expires_nobody_needs_no_opt_in():
+    ages = mariadb_ages(INSTALL_DB_ACCOUNTS[0], INSTALL_DB_ACCOUNTS[4], INSTALL_DB_ACCOUNTS[8])
+    (action,) = plan_hardening(lifetime_server(0), {}, expiry_context(ages))
+    assert action.expires == [] and action.after == 365
+
+
+def test_accounts_the_plan_drops_are_not_listed_as_expiring():
+    ages = mariadb_ages(("root", "10.9.%", {"access": 1}))
+    server = dict(lifetime_server(0), accounts=[{"user": "root", "host": "10.9.%", "ssl_type": None, "locked": False}])
+    actions = plan_hardening(server, {}, expiry_context(ages))
+    assert [a.control for a in actions] == ["remote_root", "password_lifetime"] and actions[1].expires == []
+
+
+def test_a_lifetime_change_it_cannot_check_is_refused():
+    with pytest.raises(HardeningError, match="cannot tell which accounts"):
+        plan_hardening(lifetime_server(0), {}, expiry_context(None, allow=True))
+
+
+# MySQL: mysql.user columns as the reference manual defines them (5.7.6+/8.x): password_expired ENUM('N','Y'),
+# password_last_changed TIMESTAMP NULL, password_lifetime SMALLINT UNSIGNED NULL, account_locked ENUM('N','Y'),
+# plugin; the two epochs the statement adds (UNIX_TIMESTAMP of the column and of now).
+def mysql_row(user, host, plugin="caching_sha2_password", password_expired="N", last_changed_days=None,
+              password_lifetime=None, account_locked="N"):
+    import datetime
+
+    when = None if last_changed_days is None else NOW - last_changed_days * DAY
+    return {"User": user, "Host": host, "plugin": plugin, "password_expired": password_expired,
+            "password_last_changed": None if when is None else datetime.datetime.utcfromtimestamp(when),
+            "password_lifetime": password_lifetime, "account_locked": account_locked,
+            "password_last_changed_epoch": when, "server_now": NOW}
+
+
+def test_mysql_user_rows_say_which_accounts_a_lifetime_expires():
+    from ansible_collections.dbaops.mysql_ha.plugins.module_utils.hardening.expiry import AGES_SQL, expiring_at_once, parse_password_ages
+
+    assert "password_last_changed" in AGES_SQL["mysql"] and "FROM mysql.user" in AGES_SQL["mysql"]
+    rows = [
+        mysql_row("app", "10.0.1.%", last_changed_days=400),                                   # expires
+        mysql_row("legacy", "%", plugin="mysql_native_password", last_changed_days=None),     # no change time: expires
+        mysql_row("recent", "%", plugin="sha256_password", last_changed_days=30),
+        mysql_row("forever", "%", last_changed_days=900, password_lifetime=0),                # PASSWORD EXPIRE NEVER
+        mysql_row("own", "%", last_changed_days=900, password_lifetime=1000),                 # own interval
+        mysql_row("root", "localhost", plugin="auth_socket"),                                 # no password, not expired
+        mysql_row("expired", "%", password_expired="Y", last_changed_days=1),                 # expired already
+        mysql_row("r_app", "%", account_locked="Y"),                                          # a role (locked)
+        mysql_row("mysql.session", "localhost", last_changed_days=900, account_locked="Y"),
+    ]
+    ages = parse_password_ages(rows, "mysql")
+    assert [a["account"] for a in expiring_at_once(ages, 0, 365)] == ["'app'@'10.0.1.%'", "'legacy'@'%'"]
+    assert [a["account"] for a in expiring_at_once(ages, 365, 20)] == ["'recent'@'%'"]
+    assert expiring_at_once(ages, 365, 365) == []
+
+
+def test_mysql_8_set_persist_of_a_lifetime_gets_the_same_review():
+    ages = parse_mysql([mysql_row("app", "%", last_changed_days=400)])
+    policy = {"validation": "validate_password", "default_lifetime_days": 0}
+    server = facts(flavor="mysql", audit={"plugin": "audit_log", "enabled": True}, password_policy=policy)
+    mysql_context = dict(context(flavor="mysql", fragment=""), persist_with_sql=True, password_ages=ages)
+    with pytest.raises(HardeningError, match=r"'app'@'%' \(password changed 400 days ago\)"):
+        plan_hardening(server, {}, mysql_context)
+    (action,) = plan_hardening(server, {}, dict(mysql_context, allow_password_expiry=True))
+    assert action.statements == [("SET PERSIST default_password_lifetime = %s", (365,))]
+    assert [a["account"] for a in action.expires] == ["'app'@'%'"]
+
+
+def parse_mysql(rows):
+    from ansible_collections.dbaops.mysql_ha.plugins.module_utils.hardening.expiry import parse_password_ages
+
+    return parse_password_ages(rows, "mysql")
+
+
+# ---- service accounts: never cut off ------------------------------------------------------------------------
+
+def test_service_accounts_are_validated_and_every_bad_entry_named():
+    assert validate_profile({"service_accounts": ["app@%", "'repl'@'10.0.1.%'", "`mon`@`h`", "agent"]})[
+        "service_accounts"] == [("app", "%"), ("repl", "10.0.1.%"), ("mon", "h"), ("agent", None)]
+    with pytest.raises(HardeningError) as info:
+        validate_profile({"service_accounts": ["ok@h", "", "@h", "x@", 7]})
+    message = str(info.value)
+    assert "'' is not an account name" in message and "'@h'" in message and "'x@'" in message and "7 is not" in message
+    with pytest.raises(HardeningError, match="expected a list"):
+        validate_profile({"service_accounts": "app@%"})
+
+
+def test_a_service_account_is_never_dropped_as_remote_root_or_anonymous():
+    server = facts(accounts=[{"user": "root", "host": "10.0.0.%"}, {"user": "", "host": "10.0.0.9"}])
+    with pytest.raises(HardeningError, match=r"refusing to drop service account\(s\) 'root'@'10.0.0.%'"):
+        plan_hardening(server, {"service_accounts": ["root@10.0.0.%"]}, context())
+    with pytest.raises(HardeningError, match=r"control anonymous_accounts: refusing to drop service account\(s\) ''@'10.0.0.9'"):
+        plan_hardening(server, {"service_accounts": ["''@'10.0.0.9'"], "remote_root": False}, context())
+
+
+def test_tls_is_never_required_of_a_service_account_that_does_not_require_it_already():
+    server = facts(accounts=[{"user": "app", "host": "10.0.1.%"}, {"user": "other", "host": "10.0.1.%"}],
+                   tls={"enabled": True, "have_ssl": "YES", "require_secure_transport": False})
+    profile = {"service_accounts": ["app"]}
+    with pytest.raises(HardeningError, match=r"remote_accounts_tls: refusing to REQUIRE SSL for service account\(s\) 'app'@'10.0.1.%'"):
+        plan_hardening(server, profile, context())
+    with pytest.raises(HardeningError, match=r"require_secure_transport: refusing .* 'app'@'10.0.1.%'"):
+        plan_hardening(server, dict(profile, remote_accounts_tls=False), context())
+    # Once it requires TLS itself, its clients use TLS: nothing to protect.
+    server["accounts"][0]["ssl_type"] = "ANY"
+    assert {a.control for a in plan_hardening(server, profile, context())} == {"remote_accounts_tls", "require_secure_transport"}

@@ -6,7 +6,9 @@
 ``validate_profile`` checks the whole profile first (unknown controls, controls
 that only a human can fix, bad parameters, contradictions).  ``plan_hardening``
 turns ``mysql_security`` facts into one Action per control that needs a
-change, refusing any change that would lock out the login it runs as.
+change, refusing any change that would cut off the login it runs as or a
+service account the profile names (``service_accounts``), and any change that
+would expire passwords at once unless the caller opted in.
 ``apply_plan`` executes the actions in order and stops at the first failure,
 saying which controls were applied.
 """
@@ -16,6 +18,7 @@ __metaclass__ = type
 
 from ansible_collections.dbaops.mysql_ha.plugins.module_utils.errors import MysqlhaError
 from ansible_collections.dbaops.mysql_ha.plugins.module_utils.hardening.catalog import LOCAL_HOSTS, control_by_id
+from ansible_collections.dbaops.mysql_ha.plugins.module_utils.hardening.expiry import account_name, expiring_at_once
 
 __all__ = ["Action", "HardeningError", "DEFAULT_PROFILE", "validate_profile", "plan_hardening", "apply_plan",
            "render_fragment", "parse_fragment"]
@@ -36,6 +39,8 @@ DEFAULT_PROFILE = {
     "symbolic_links": {"enabled": True},
     "secure_file_priv": {"enabled": True, "path": "/var/lib/mysql-files"},
 }
+# Profile keys that are not controls.
+SERVICE_ACCOUNTS = "service_accounts"
 FRAGMENT_HEADER = "# Managed by dbaops.mysql_ha.hardening: edits here are overwritten.\n"
 _AUDIT_EVENTS = frozenset(["CONNECT", "QUERY", "TABLE", "QUERY_DDL", "QUERY_DML", "QUERY_DCL", "QUERY_DML_NO_SELECT"])
 
@@ -47,9 +52,10 @@ class HardeningError(MysqlhaError):
 class Action:
     """The change one control needs."""
 
-    __slots__ = ("control", "summary", "statements", "before", "after", "settings", "restart")
+    __slots__ = ("control", "summary", "statements", "before", "after", "settings", "restart", "expires")
 
-    def __init__(self, control, summary, statements=(), before=None, after=None, settings=None, restart=False):
+    def __init__(self, control, summary, statements=(), before=None, after=None, settings=None, restart=False,
+                 expires=None):
         self.control = control
         self.summary = summary
         self.statements = list(statements)      # [(sql, params)]; params hold no secret here
@@ -57,18 +63,21 @@ class Action:
         self.after = after
         self.settings = dict(settings or {})    # option-file settings to persist
         self.restart = restart                  # takes effect only after a restart
+        self.expires = list(expires or ())      # accounts whose password this change expires at once
 
     def describe(self):
         return {"control": self.control, "summary": self.summary, "before": self.before, "after": self.after,
                 "statements": [sql for sql, _params in self.statements], "settings": self.settings,
-                "needs_restart": self.restart}
+                "needs_restart": self.restart, "expires": [a["account"] for a in self.expires]}
 
 
 def validate_profile(profile):
     """The effective profile (defaults merged); HardeningError names every bad entry at once."""
     problems = []
     effective = dict((k, dict(v)) for k, v in DEFAULT_PROFILE.items())
-    for control_id, settings in (profile or {}).items():
+    profile = dict(profile or {})
+    effective[SERVICE_ACCOUNTS] = _service_accounts(profile.pop(SERVICE_ACCOUNTS, None) or [], problems)
+    for control_id, settings in profile.items():
         try:
             control = control_by_id(control_id)
         except KeyError as exc:
@@ -109,7 +118,48 @@ def validate_profile(profile):
     return effective
 
 
+def _service_accounts(names, problems):
+    """'app@%', "'app'@'10.0.0.%'", 'app' (every host), "''@'h'" (anonymous) -> [(user, host or None)]."""
+    if not isinstance(names, (list, tuple)):
+        problems.append("service_accounts: expected a list of 'user@host' (or 'user' for every host), got %r" % (names,))
+        return []
+    accounts = []
+    for name in names:
+        if not isinstance(name, str) or not name.strip():
+            problems.append("service_accounts: %r is not an account name ('user@host' or 'user')" % (name,))
+            continue
+        user, at, host = name.strip().rpartition("@")
+        if not at:
+            user, host = host, None
+        quoted_empty = user.strip() in ("''", "``", '""')        # the anonymous user, written out
+        user = user.strip().strip("'`\"")
+        host = None if host is None else host.strip().strip("'`\"")
+        if (not user and not quoted_empty) or host == "":
+            problems.append("service_accounts: %r is not an account name ('user@host' or 'user')" % (name,))
+            continue
+        accounts.append((user, host))
+    return accounts
+
+
+def _is_service(effective, user, host):
+    return any(user == u and (h is None or h == host) for u, h in effective.get(SERVICE_ACCOUNTS, ()))
+
+
+def _refuse_cut_off(control, what, accounts, effective, context):
+    """Refuse when ``accounts`` ([(user, host)]) this control would cut off include the login
+    the task runs as or a service account of the profile."""
+    me = tuple(context["current_user"])
+    if me in [tuple(a) for a in accounts]:
+        raise HardeningError("control %s: refusing to %s %s, the account this task is logged in as"
+                             % (control, what, account_name(*me)))
+    services = [account_name(u, h) for u, h in accounts if _is_service(effective, u, h)]
+    if services:
+        raise HardeningError("control %s: refusing to %s service account(s) %s (profile service_accounts); "
+                             "their clients would be cut off" % (control, what, ", ".join(services)))
+
+
 def _account_actions(facts, effective, context):
+    """Actions of the account controls, and the accounts they drop."""
     actions = []
     dropping = set()
     accounts = facts.get("accounts")
@@ -119,12 +169,11 @@ def _account_actions(facts, effective, context):
         if needed:
             raise HardeningError("controls %s need to read mysql.user, which %s@%s may not"
                                  % (", ".join(needed), me[0], me[1]))
-        return actions
+        return actions, dropping
     if effective["anonymous_accounts"]["enabled"]:
         bad = [a for a in accounts if a["user"] == "" and not a.get("is_role")]
         if bad:
-            if any((a["user"], a["host"]) == me for a in bad):
-                raise HardeningError("control anonymous_accounts: refusing to drop ''@'%s', the account this task is logged in as" % me[1])
+            _refuse_cut_off("anonymous_accounts", "drop", [(a["user"], a["host"]) for a in bad], effective, context)
             dropping.update((a["user"], a["host"]) for a in bad)
             actions.append(Action("anonymous_accounts", "drop %d anonymous account(s)" % len(bad),
                                   [("DROP USER %s@%s", (a["user"], a["host"])) for a in bad],
@@ -132,9 +181,10 @@ def _account_actions(facts, effective, context):
     if effective["remote_root"]["enabled"]:
         bad = [a for a in accounts if a["user"] == "root" and a["host"] not in LOCAL_HOSTS]
         if bad:
-            if any((a["user"], a["host"]) == me for a in bad):
+            if any((a["user"], a["host"]) == tuple(me) for a in bad):
                 raise HardeningError("control remote_root: refusing to drop 'root'@'%s', the account this task is logged "
                                      "in as; run it as a local admin account" % me[1])
+            _refuse_cut_off("remote_root", "drop", [(a["user"], a["host"]) for a in bad], effective, context)
             dropping.update((a["user"], a["host"]) for a in bad)
             actions.append(Action("remote_root", "drop %d remote root account(s)" % len(bad),
                                   [("DROP USER %s@%s", (a["user"], a["host"])) for a in bad],
@@ -147,15 +197,54 @@ def _account_actions(facts, effective, context):
                 raise HardeningError("control remote_accounts_tls: the server has no TLS (have_ssl=%s); requiring TLS would "
                                      "lock out %d account(s). Deploy certificates first (role dbaops.mysql_ha.hardening)"
                                      % ((facts.get("tls") or {}).get("have_ssl"), len(bad)))
-            if any((a["user"], a["host"]) == me for a in bad) and not context["tls"]:
+            if any((a["user"], a["host"]) == tuple(me) for a in bad) and not context["tls"]:
                 raise HardeningError("control remote_accounts_tls: refusing to REQUIRE SSL for '%s'@'%s', the account this "
                                      "task is logged in as over a plain connection; connect with ssl_mode=required or better"
-                                     % me)
+                                     % tuple(me))
+            services = [account_name(a["user"], a["host"]) for a in bad if _is_service(effective, a["user"], a["host"])]
+            if services:
+                raise HardeningError("control remote_accounts_tls: refusing to REQUIRE SSL for service account(s) %s "
+                                     "(profile service_accounts): their clients may connect without TLS today. Once they "
+                                     "use TLS, ALTER USER ... REQUIRE SSL yourself, or set remote_accounts_tls: false"
+                                     % ", ".join(services))
             actions.append(Action("remote_accounts_tls", "require TLS for %d remote account(s)" % len(bad),
                                   [("ALTER USER %s@%s REQUIRE SSL", (a["user"], a["host"])) for a in bad],
                                   before=["'%s'@'%s' REQUIRE NONE" % (a["user"], a["host"]) for a in bad],
                                   after=["'%s'@'%s' REQUIRE SSL" % (a["user"], a["host"]) for a in bad]))
-    return actions
+    return actions, dropping
+
+
+def _password_expiry(current, days, dropping, effective, context):
+    """The accounts ``default_password_lifetime = days`` would expire at once (not those the plan
+    drops).  Refuses when they include this login or a service account, and, without
+    ``allow_password_expiry``, when there are any."""
+    ages = context.get("password_ages")
+    if ages is None:
+        raise HardeningError("control password_lifetime: cannot tell which accounts default_password_lifetime = %s would "
+                             "expire at once: this login cannot read the accounts' password change times "
+                             "(mysql.global_priv on MariaDB, mysql.user on MySQL)" % days)
+    expiring = [a for a in expiring_at_once(ages, current, days) if (a["user"], a["host"]) not in dropping]
+    if not expiring:
+        return []
+    listed = ", ".join("%s (%s)" % (a["account"], a["reason"]) for a in expiring)
+    remedy = ("Change their passwords first (ALTER USER ... IDENTIFIED BY ...), or give them a lifetime of their own "
+              "(ALTER USER ... PASSWORD EXPIRE NEVER or PASSWORD EXPIRE INTERVAL n DAY)")
+    me = tuple(context["current_user"])
+    if any((a["user"], a["host"]) == me for a in expiring):
+        raise HardeningError("control password_lifetime: refusing default_password_lifetime = %s: it would expire at once "
+                             "the account this task is logged in as, %s. It would expire: %s. %s"
+                             % (days, account_name(*me), listed, remedy))
+    services = [a["account"] for a in expiring if _is_service(effective, a["user"], a["host"])]
+    if services:
+        raise HardeningError("control password_lifetime: refusing default_password_lifetime = %s: it would expire at once "
+                             "service account(s) %s (profile service_accounts). It would expire: %s. %s"
+                             % (days, ", ".join(services), listed, remedy))
+    if not context.get("allow_password_expiry"):
+        raise HardeningError("control password_lifetime: default_password_lifetime = %s would expire %d account(s) at once: "
+                             "%s. Their logins would fail with ERROR 1820 until their passwords are changed. Pass "
+                             "allow_password_expiry: true to expire them, or: %s"
+                             % (days, len(expiring), listed, remedy[0].lower() + remedy[1:]))
+    return expiring
 
 
 def _persisted(context, key, value):
@@ -193,10 +282,12 @@ def plan_hardening(facts, profile, context):
 
     ``context``: ``current_user`` (user, host) of this login, ``tls`` (this
     connection is encrypted), ``fragment`` (settings already in the option file),
-    ``flavor``, and ``persist_with_sql`` (MySQL 8: SET PERSIST instead of the file).
+    ``flavor``, ``persist_with_sql`` (MySQL 8: SET PERSIST instead of the file),
+    ``password_ages`` (``expiry.read_password_ages``; None when unreadable) and
+    ``allow_password_expiry`` (the caller accepts that accounts expire at once).
     """
     effective = validate_profile(profile)
-    actions = _account_actions(facts, effective, context)
+    actions, dropping = _account_actions(facts, effective, context)
     settings = facts.get("settings") or {}
     tls = facts.get("tls") or {}
     if effective["test_database"]["enabled"]:
@@ -222,6 +313,16 @@ def plan_hardening(facts, profile, context):
             if not context["tls"]:
                 raise HardeningError("control require_secure_transport: refusing to require TLS while this task is "
                                      "connected without it (it would lock itself out); use ssl_mode=required or better")
+            # A service account that does not require TLS itself may have clients that connect without it.
+            # 'localhost' accounts log in over the unix socket, which the server counts as secure.
+            plain = [account_name(a["user"], a["host"]) for a in facts.get("accounts") or ()
+                     if _is_service(effective, a["user"], a["host"]) and not a.get("ssl_type") and a["host"] != "localhost"
+                     and (a["user"], a["host"]) not in dropping]
+            if plain:
+                raise HardeningError("control require_secure_transport: refusing to require TLS of every client while service "
+                                     "account(s) %s (profile service_accounts) do not require it: their clients may connect "
+                                     "without TLS today. Once they use TLS, ALTER USER ... REQUIRE SSL, then run again"
+                                     % ", ".join(plain))
         action = _setting_action("require_secure_transport", "require_secure_transport", "require_secure_transport",
                                  current, "ON", ("SET GLOBAL require_secure_transport = ON", None), context)
         if action:
@@ -249,6 +350,10 @@ def plan_hardening(facts, profile, context):
         current = (facts.get("password_policy") or {}).get("default_lifetime_days")
         action = _setting_action("password_lifetime", "default_password_lifetime", "default_password_lifetime",
                                  current, days, ("SET GLOBAL default_password_lifetime = %s", (days,)), context)
+        if action and action.statements:
+            action.expires = _password_expiry(current, days, dropping, effective, context)
+            if action.expires:
+                action.after = "%s; expires at once: %s" % (days, ", ".join(a["account"] for a in action.expires))
         if action:
             actions.append(action)
     if effective["sql_mode_strict"]["enabled"]:

@@ -18,6 +18,9 @@ description:
     the security collector adds C(SHOW DATABASES) and C(SELECT) on C(mysql.user), C(mysql.global_priv) and
     C(mysql.db), which lets the account read password hashes. Use O(collectors=[replication]) to avoid that.
   - Refuses to change the account it is logged in as.
+  - Refuses O(require_tls=true) on a server without TLS (C(have_ssl) not C(YES), for example no certificate), since the
+    account could never log in. Warns when it makes an existing account require TLS (its clients that connect
+    without TLS are refused from then on), and when it cannot tell whether the server has TLS.
 author:
   - dbaops team (@dbaops)
 extends_documentation_fragment:
@@ -49,7 +52,9 @@ options:
     description: C(schema.table) of a pt-heartbeat table to grant C(SELECT) on.
     type: str
   require_tls:
-    description: The account must log in over TLS.
+    description:
+      - The account must log in over TLS (C(REQUIRE SSL)). The module refuses it on a server without TLS; configure
+        TLS first or set V(false).
     type: bool
     default: true
   max_user_connections:
@@ -103,6 +108,8 @@ from ansible_collections.dbaops.mysql_ha.plugins.module_utils.hardening.monitor 
     desired_grants,
     plan_monitor,
     read_account,
+    read_server_tls,
+    refuse_tls_without_server_tls,
 )
 from ansible_collections.dbaops.mysql_ha.plugins.module_utils.hardening.plan import HardeningError
 
@@ -143,6 +150,15 @@ def main():
                 statements = [("DROP USER %s@%s", (user, host))] if current is not None else []
                 desired = None
             else:
+                if module.params["require_tls"]:
+                    tls_state = read_server_tls(session, dialect.flavor)
+                    refuse_tls_without_server_tls(True, tls_state, user, host, params.address)
+                    if tls_state[0] is None:
+                        module.warn("could not tell whether %s has TLS (%s); '%s'@'%s' will REQUIRE SSL and cannot log in "
+                                    "without it" % (params.address, tls_state[1], user, host))
+                    if current is not None and current["require"] == "NONE":
+                        module.warn("'%s'@'%s' %s TLS: its clients that connect without TLS are refused from then on"
+                                    % (user, host, "would require" if module.check_mode else "now requires"))
                 desired = desired_grants(dialect, module.params["collectors"], module.params["heartbeat_table"])
                 statements = plan_monitor(current, desired, user, host, module.params["password"],
                                           module.params["require_tls"], module.params["max_user_connections"],

@@ -91,3 +91,30 @@ def test_refuses_to_converge_its_own_login(lab):
 def test_creating_without_a_password_is_a_clear_error(lab):
     result, _output = run_module("monitor_user", admin_args(lab, name="nopass_monitor", host="127.0.0.1"))
     assert result["failed"] is True and "a password is needed" in result["msg"]
+
+
+def test_require_tls_on_a_server_without_tls_is_refused_and_no_account_is_made(make_lab):
+    plain = make_lab(replicas=0)                         # no certificate: have_ssl=DISABLED
+    address = plain.node("primary").address
+    for check in (True, False):
+        result, _output = run_module("monitor_user", admin_args(plain, host="127.0.0.1", password=PASSWORD), check=check)
+        assert result["failed"] is True, result
+        assert f"{address} has no TLS (have_ssl=DISABLED)" in result["msg"] and "'mysqlha_monitor'@'127.0.0.1'" in result["msg"]
+        assert "Configure TLS" in result["msg"] and "require_tls: false" in result["msg"]
+    with plain.session("primary") as admin:
+        assert admin.query("SELECT COUNT(*) AS n FROM mysql.user WHERE User = 'mysqlha_monitor'")[0]["n"] == 0
+
+    # Without the TLS requirement the account is made and logs in.
+    result, _output = run_module("monitor_user", admin_args(plain, host="127.0.0.1", password=PASSWORD, require_tls=False))
+    assert result["changed"] is True and "REQUIRE NONE" in result["statements"][0]
+    base = resolve_params(plain.params(plain.node("primary")))
+    with connect(base.replace(user="mysqlha_monitor", password=PASSWORD)) as monitor:
+        assert monitor.query("SELECT CURRENT_USER() AS me")[0]["me"] == "mysqlha_monitor@127.0.0.1"
+
+
+def test_making_an_existing_plain_account_require_tls_warns_that_plain_clients_are_refused(lab):
+    with lab.session("primary") as admin:
+        admin.execute("CREATE USER 'plain_monitor'@'127.0.0.1' IDENTIFIED BY %s", (PASSWORD,))
+    result, _output = run_module("monitor_user", admin_args(lab, name="plain_monitor", host="127.0.0.1"))
+    assert result["changed"] is True and "ALTER USER ?@? REQUIRE SSL" in result["statements"]
+    assert any("'plain_monitor'@'127.0.0.1' now requires TLS" in w for w in result.get("warnings", [])), result

@@ -68,3 +68,53 @@ def test_plan_revokes_extras_adds_missing_and_fixes_tls_and_limit():
                           "ALTER USER %s@%s WITH MAX_USER_CONNECTIONS 5"]
     converged = {"grants": {"*.*": {"PROCESS", "SLAVE MONITOR"}}, "require": "ANY", "max_user_connections": 5}
     assert plan_monitor(converged, {"*.*": {"PROCESS", "SLAVE MONITOR"}}, "m", "h") == []
+
+
+# ---- require_tls on a server without TLS: an account that could never log in -----------------------------------
+
+def variables(**values):
+    return [{"Variable_name": name, "Value": value} for name, value in values.items()]
+
+
+def test_server_tls_from_have_ssl_of_mariadb_and_mysql_up_to_8_0():
+    from ansible_collections.dbaops.mysql_ha.plugins.module_utils.hardening.monitor import server_tls
+
+    assert server_tls(variables(have_ssl="YES", have_openssl="YES")) == (True, "have_ssl=YES")
+    assert server_tls(variables(have_ssl="DISABLED")) == (False, "have_ssl=DISABLED")   # no usable certificate
+    assert server_tls(variables(have_openssl="NO")) == (False, "have_ssl=NO")
+    assert server_tls(variables(have_ssl="DISABLED"), connection_tls=True)[0] is True    # this very login uses TLS
+    assert server_tls([])[0] is None
+
+
+def test_server_tls_on_mysql_8_4_reads_tls_channel_status():
+    """MySQL 8.4 removed have_ssl; performance_schema.tls_channel_status (CHANNEL, PROPERTY, VALUE) remains."""
+    from ansible_collections.dbaops.mysql_ha.plugins.module_utils.hardening.monitor import TLS_CHANNEL_SQL, read_server_tls
+
+    class Session:
+        tls = None
+        executed = []
+
+        def __init__(self, value):
+            self.value = value
+
+        def query(self, sql, args=None):
+            self.executed.append(sql)
+            if sql == TLS_CHANNEL_SQL:
+                return [{"CHANNEL": "mysql_main", "PROPERTY": "Enabled", "VALUE": self.value}]
+            return []                                      # SHOW GLOBAL VARIABLES: have_ssl is gone
+
+    assert read_server_tls(Session("Yes"), "mysql") == (True, "tls_channel_status mysql_main Enabled=Yes")
+    assert read_server_tls(Session("No"), "mysql")[0] is False
+    assert Session.executed[-1] == TLS_CHANNEL_SQL
+
+
+def test_require_tls_without_tls_on_the_server_is_refused_naming_the_host_and_the_ways_out():
+    from ansible_collections.dbaops.mysql_ha.plugins.module_utils.hardening.monitor import refuse_tls_without_server_tls
+
+    with pytest.raises(HardeningError) as info:
+        refuse_tls_without_server_tls(True, (False, "have_ssl=DISABLED"), "mon", "10.0.9.%", "db1:3306")
+    message = str(info.value)
+    assert "'mon'@'10.0.9.%'" in message and "db1:3306 has no TLS (have_ssl=DISABLED)" in message
+    assert "Configure TLS" in message and "require_tls: false" in message
+    refuse_tls_without_server_tls(False, (False, "have_ssl=DISABLED"), "mon", "h", "db1:3306")   # plain account: fine
+    refuse_tls_without_server_tls(True, (None, "unknown"), "mon", "h", "db1:3306")              # unknown: a warning

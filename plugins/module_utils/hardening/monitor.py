@@ -15,9 +15,11 @@ __metaclass__ = type
 
 import re
 
+from ansible_collections.dbaops.mysql_ha.plugins.module_utils.errors import QueryError
 from ansible_collections.dbaops.mysql_ha.plugins.module_utils.hardening.plan import HardeningError
 
-__all__ = ["desired_grants", "parse_grants", "read_account", "plan_monitor", "COLLECTORS"]
+__all__ = ["desired_grants", "parse_grants", "read_account", "plan_monitor", "COLLECTORS", "TLS_VARIABLES_SQL",
+           "TLS_CHANNEL_SQL", "server_tls", "read_server_tls", "refuse_tls_without_server_tls"]
 
 COLLECTORS = ("replication", "security")
 # What servers print for a privilege granted under another name.
@@ -132,3 +134,45 @@ def plan_monitor(current, desired, user, host, password=None, require_tls=True, 
     if password and update_password == "always":
         statements.append(("ALTER USER %s@%s IDENTIFIED BY %s", (user, host, password)))
     return statements
+
+
+TLS_VARIABLES_SQL = "SHOW GLOBAL VARIABLES WHERE Variable_name IN ('have_ssl', 'have_openssl')"
+# MySQL 8.0.21+ (the only source in 8.4, which removed have_ssl): one row per TLS channel and property.
+TLS_CHANNEL_SQL = ("SELECT CHANNEL, PROPERTY, VALUE FROM performance_schema.tls_channel_status "
+                   "WHERE CHANNEL = 'mysql_main' AND PROPERTY = 'Enabled'")
+
+
+def server_tls(variable_rows, channel_rows=None, connection_tls=False):
+    """(enabled, evidence): can a client log in over TLS?  True when this connection itself
+    is encrypted; else MariaDB/MySQL have_ssl (YES, DISABLED: no usable certificate, NO:
+    built without TLS); else MySQL's tls_channel_status for mysql_main; None when unknown."""
+    if connection_tls:
+        return True, "this connection uses TLS"
+    variables = dict((str(r["Variable_name"]).lower(), r["Value"]) for r in variable_rows or ())
+    have = variables.get("have_ssl") or variables.get("have_openssl")
+    if have is not None:
+        return str(have).upper() == "YES", "have_ssl=%s" % have
+    for row in channel_rows or ():
+        return str(row["VALUE"]).lower() == "yes", "tls_channel_status mysql_main Enabled=%s" % row["VALUE"]
+    return None, "the server reports neither have_ssl nor tls_channel_status"
+
+
+def read_server_tls(session, flavor):
+    """server_tls() over an open Session."""
+    variable_rows = session.query(TLS_VARIABLES_SQL)
+    channel_rows = None
+    if not variable_rows and flavor == "mysql":
+        try:
+            channel_rows = session.query(TLS_CHANNEL_SQL)
+        except QueryError:
+            channel_rows = None
+    return server_tls(variable_rows, channel_rows, session.tls is not None)
+
+
+def refuse_tls_without_server_tls(require_tls, tls_state, user, host, address):
+    """An account that must use TLS on a server without TLS could never log in: refuse."""
+    enabled, evidence = tls_state
+    if require_tls and enabled is False:
+        raise HardeningError("refusing to make '%s'@'%s' REQUIRE SSL: %s has no TLS (%s), so the account could never "
+                             "log in. Configure TLS on the server first (role dbaops.mysql_ha.hardening deploys the "
+                             "certificates), or pass require_tls: false" % (user, host, address, evidence))

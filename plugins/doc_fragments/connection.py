@@ -28,6 +28,7 @@ options:
   login_password:
     description:
       - Password to log in with; read from O(config_file) when not set.
+      - Sent as UTF-8, as the mysql client sends it.
       - Never returned, logged or shown in messages.
     type: str
   login_unix_socket:

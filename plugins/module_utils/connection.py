@@ -408,6 +408,13 @@ class Session:
         self.close()
 
 
+def _utf8(text):
+    """Bytes for the wire: UTF-8."""
+    if not text:
+        return b""
+    return text if isinstance(text, bytes) else str(text).encode("utf-8")
+
+
 def connect(params, multi_statements=False):
     """Open a Session; raise ConnectError (with ``kind``) or ConfigError.
 
@@ -420,9 +427,11 @@ def connect(params, multi_statements=False):
     started = time.monotonic()
     sock = _open_socket(params)
     flags = CLIENT.MULTI_STATEMENTS if multi_statements else 0
+    # PyMySQL encodes a str password as latin-1: 'pässwörd' would not match what the server
+    # hashed, and '€' would not encode at all.  Clients send UTF-8; so do we.
     options = dict(
-        host=params.host or "localhost", port=params.port or 3306, user=params.user or "",
-        password=params.password or "", connect_timeout=params.connect_timeout,
+        host=params.host or "localhost", port=params.port or 3306, user=_utf8(params.user),
+        password=_utf8(params.password), connect_timeout=params.connect_timeout,
         read_timeout=params.read_timeout, write_timeout=params.read_timeout,
         charset="utf8mb4", autocommit=None, client_flag=flags, defer_connect=True,
     )

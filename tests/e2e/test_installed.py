@@ -1,0 +1,161 @@
+"""The installed product, used as a user would: a wheel in a fresh virtualenv, an empty HOME,
+no option file, logins given as login_user/login_password (a non-ASCII one), and `mysqlha`
+fed whatever Ansible wrote."""
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+
+import pytest
+import yaml
+
+from ansible_collections.dbaops.mysql_ha.engine.lab import Lab
+
+from .conftest import REPO
+from lab_helpers import no_io_thread_streams, wait_for
+
+# Quotes, a backslash and characters outside latin-1: what breaks naive quoting and encoding.
+PASSWORD = "pä€✓ss\"wo'rd\\1"
+LOGIN = "ops"
+
+
+def test_installed_check_and_rule_unit_tests_pass_from_a_clean_directory(installed):
+    shutil.copytree(REPO / "rules", installed.work / "rules", dirs_exist_ok=True)
+    shutil.copytree(REPO / "tests" / "rules", installed.work / "tests" / "rules", dirs_exist_ok=True)
+    check = installed.run("mysqlha", "check", "rules/")
+    assert check.returncode == 0, check.stderr
+    assert check.stdout.startswith("ok: ")
+    shipped = installed.run("mysqlha", "check", installed.package / "rules")
+    assert shipped.returncode == 0, shipped.stderr
+    unit = installed.run("mysqlha", "test", "tests/rules", "--require-coverage")
+    assert unit.returncode == 0, unit.stdout + unit.stderr
+    assert ", 0 failed" in unit.stdout
+
+
+def test_installed_collection_lists_its_roles(installed):
+    proc = installed.run("ansible-doc", "-t", "role", "-l", "dbaops.mysql_ha")
+    assert proc.returncode == 0, proc.stderr
+    assert "dbaops.mysql_ha.monitor_user" in proc.stdout and "dbaops.mysql_ha.hardening" in proc.stdout
+
+
+def test_installed_demo_detects_each_fault_and_stops_its_servers(installed, tmp_path):
+    lab_dir = tmp_path / "lab"
+    proc = installed.run("mysqlha", "demo", "--dir", lab_dir, timeout=900)
+    out = proc.stdout
+    assert proc.returncode == 0, out[-3000:] + proc.stderr[-3000:]
+    sections = out.split("\n== ")
+    verdicts = [s.splitlines()[1].split()[1] for s in sections[1:] if "analysis:" in s]
+    assert verdicts == ["ok", "replication_stopped", "errant_gtid", "primary_hung", "primary_dead"]
+    assert "Compliance of the primary" in out and "P1 firing  replica_sql_thread_stopped" in out
+    assert "P0 firing  primary_hung" in out and "P0 firing  primary_dead" in out
+    assert "P0 firing  primary_dead" not in sections[-2]          # the frozen primary is never called dead
+    assert all(row["state"] == "stopped" for row in Lab(str(lab_dir)).status())
+
+
+def _play(installed, tasks, variables, name="play") -> subprocess.CompletedProcess:
+    """ansible-playbook of the virtualenv on localhost, variables (the password too) from a JSON file."""
+    play = [{"name": name, "hosts": "localhost", "gather_facts": False, "tasks": tasks}]
+    (installed.work / f"{name}.yml").write_text(yaml.safe_dump(play, sort_keys=False))
+    (installed.work / f"{name}.vars.json").write_text(json.dumps(dict(
+        variables, ansible_python_interpreter=str(installed.bin / "python"), out=str(installed.work))))
+    return installed.run("ansible-playbook", "-i", "localhost,", "-c", "local", "-e", f"@{name}.vars.json", f"{name}.yml")
+
+
+def _login(address: str) -> dict:
+    """Login options for ``host:port``, or for the loop's ``{{ item }}``."""
+    if address == "{{ item }}":
+        host, port = "{{ item.split(':')[0] }}", "{{ item.split(':')[1] | int }}"
+    else:
+        host, port = address.rsplit(":", 1)
+    return {"login_host": host, "login_port": port, "login_user": LOGIN, "login_password": "{{ password }}",
+            "connect_timeout": 2}
+
+
+def _save(name: str, what: str) -> dict:
+    return {"name": f"save {name}", "ansible.builtin.copy": {"dest": f"{{{{ out }}}}/{name}.json",
+                                                              "content": f"{{{{ {what} | to_json }}}}"}}
+
+
+@pytest.fixture
+def lab_with_ops_login(make_lab):
+    lab = make_lab(replicas=2)
+    with lab.session(lab.by_role("primary")[0]) as admin:
+        admin.execute("CREATE USER %s@'127.0.0.1' IDENTIFIED BY %s", (LOGIN, PASSWORD))
+        admin.execute("GRANT ALL PRIVILEGES ON *.* TO %s@'127.0.0.1' WITH GRANT OPTION", (LOGIN,))
+    return lab
+
+
+def test_installed_modules_work_with_login_options_a_non_ascii_password_and_no_option_file(installed, lab_with_ops_login):
+    lab = lab_with_ops_login
+    members = [n.address for n in lab.nodes]
+    primary = lab.by_role("primary")[0].address
+    assert not (installed.home / ".my.cnf").exists()
+    tasks = [
+        {"name": "topology", "dbaops.mysql_ha.topology_facts": dict(_login(primary), members=members, cluster_name="prod"),
+         "register": "topology"},
+        {"name": "replication", "dbaops.mysql_ha.replication_facts": _login("{{ item }}"), "loop": members,
+         "register": "replication"},
+        {"name": "security", "dbaops.mysql_ha.security_facts": _login(primary), "register": "security"},
+        {"name": "hardening plan", "dbaops.mysql_ha.hardening": dict(
+            _login(primary), profile={"require_secure_transport": False}, allow_password_expiry=True),
+         "check_mode": True, "register": "hardening"},
+        {"name": "monitor account plan", "dbaops.mysql_ha.monitor_user": dict(
+            _login(primary), name="mysqlha_monitor", host="127.0.0.1", password="{{ password }}", require_tls=False),
+         "check_mode": True, "register": "monitor"},
+        {"name": "rules", "dbaops.mysql_ha.rules_evaluate": {"rules": str(installed.package / "rules"),
+                                                             "facts": "{{ [topology, security] }}"}, "register": "verdict"},
+        _save("topology", "topology"), _save("security", "security"), _save("hardening", "hardening"),
+        _save("monitor", "monitor"), _save("verdict", "verdict"),
+    ]
+    proc = _play(installed, tasks, {"password": PASSWORD})
+    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
+    assert PASSWORD not in proc.stdout + proc.stderr
+    load = lambda name: json.loads((installed.work / f"{name}.json").read_text())  # noqa: E731
+    topology = load("topology")
+    assert topology["cluster"]["analysis"]["code"] == "ok" and topology["cluster"]["primary"] == primary
+    assert topology["cluster"]["reachable_count"] == 3
+    assert load("security")["ansible_facts"]["mysql_security"]["instance"] == primary
+    hardening = load("hardening")
+    assert hardening["changed"] is True and not hardening.get("failed"), hardening.get("msg")
+    monitor = load("monitor")
+    assert monitor["changed"] is True and not monitor.get("failed")
+    verdict = load("verdict")
+    assert not verdict.get("failed") and verdict["facts_errors"] == []
+    assert not [a for a in verdict["alerts"] if a["severity"] in ("P0", "P1")]
+
+    # The installed mysqlha reads what Ansible wrote, with no --cluster: security joins "prod".
+    proc = installed.run("mysqlha", "eval", "--rules", installed.package / "rules", "--facts",
+                         "topology.json", "security.json", "--format", "json", "--fail-on", "P1")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert all(json.loads(line)["cluster"] == "prod" for line in proc.stdout.splitlines())
+
+
+def test_installed_eval_pages_primary_dead_from_a_killed_primarys_failed_result(installed, lab_with_ops_login):
+    lab = lab_with_ops_login
+    members = [n.address for n in lab.nodes]
+    primary = lab.by_role("primary")[0]
+    lab.kill(primary)
+    wait_for(lambda: no_io_thread_streams(lab), timeout=30)
+    tasks = [
+        {"name": "replication", "dbaops.mysql_ha.replication_facts": _login("{{ item }}"), "loop": members,
+         "register": "replication", "ignore_errors": True},
+        {"name": "topology", "dbaops.mysql_ha.topology_facts": dict(_login(members[1]), members=members, cluster_name="prod"),
+         "register": "topology"},
+        {"name": "save each member's result", "ansible.builtin.copy": {
+            "dest": "{{ out }}/member{{ index }}.json", "content": "{{ item | to_json }}"},
+         "loop": "{{ replication.results }}", "loop_control": {"index_var": "index"}},
+        _save("topology", "topology"),
+    ]
+    proc = _play(installed, tasks, {"password": PASSWORD}, name="outage")
+    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
+    files = [f"member{i}.json" for i in range(3)]
+    failed = [f for f in files if json.loads((installed.work / f).read_text()).get("failed")]
+    assert failed == ["member0.json"]   # the primary is the first member
+    rules = installed.package / "rules"
+    for facts in (files, files + ["topology.json"]):
+        proc = installed.run("mysqlha", "eval", "--rules", rules, "--facts", *facts, "--format", "json", "--fail-on", "P0")
+        alerts = [json.loads(line) for line in proc.stdout.splitlines()]
+        assert [(a["rule"], a["instance"]) for a in alerts if a["severity"] == "P0"] == [("primary_dead", primary.address)]
+        assert proc.returncode == 1, proc.stderr
+        assert f"member0.json: {primary.address} could not be read (refused)" in proc.stderr

@@ -35,6 +35,9 @@ class _Handler(FileSystemEventHandler):
     def on_any_event(self, event):
         if event.event_type in ("opened", "closed_no_write"):
             return
+        if event.is_directory and event.event_type == "modified":
+            # A directory's mtime changes with every entry made in it (.git/ too); the entry's own event counts.
+            return
         paths = [getattr(event, "src_path", ""), getattr(event, "dest_path", "")]
         if all(not p or _ignored(p) for p in paths):
             return

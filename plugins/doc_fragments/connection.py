@@ -37,15 +37,16 @@ options:
     type: str
   config_file:
     description:
-      - A my.cnf style option file whose C([client]) group supplies unset options
+      - A my.cnf style option file whose C([client]) and C([mysqlha]) groups supply unset options
         (user, password, host, port, socket, ssl-ca, ssl-cert, ssl-key, ssl-mode).
-      - The default file is read only when it exists; a file named explicitly must exist.
+      - Defaults to C(~/.my.cnf) of the user the module runs as, read only when it exists;
+        any other file named here must exist.
     type: path
-    default: ~/.my.cnf
   connect_timeout:
     description:
       - Seconds to wait for the TCP connect, for the MySQL handshake and for each answer.
       - A server that accepts TCP but does not answer within this time is reported as hung.
+      - More than 0 and at most 3600.
     type: int
     default: 5
   ssl_mode:

@@ -22,7 +22,9 @@ def connection_argument_spec():
         login_user=dict(type="str"),
         login_password=dict(type="str", no_log=True),
         login_unix_socket=dict(type="str"),
-        config_file=dict(type="path", default="~/.my.cnf"),
+        # No default here: Ansible would expand it to /home/x/.my.cnf, which then looks
+        # like a file named on purpose.  resolve_params() reads ~/.my.cnf when it exists.
+        config_file=dict(type="path"),
         connect_timeout=dict(type="int", default=5),
         ssl_mode=dict(type="str", choices=list(SSL_MODES)),
         ssl_ca=dict(type="path"),

@@ -4,8 +4,9 @@
 """The one place that opens a MySQL/MariaDB connection.
 
 * ``ConnectionParams`` holds the shared options of every module and of the
-  engine; ``resolve_params`` merges an option file (``[client]`` group) under
-  the explicit options.
+  engine; ``resolve_params`` merges an option file (``[client]`` and
+  ``[mysqlha]`` groups, ``~/.my.cnf`` when it exists) under the explicit
+  options and checks them.
 * ``connect`` opens the TCP (or unix) socket itself, so that "nobody listens"
   (refused), "no answer" (unreachable) and "accepted but never speaks" (hung)
   stay three different failures: PyMySQL alone reports all of them as 2003.
@@ -51,11 +52,15 @@ __all__ = [
     "Session",
     "StatementResult",
     "connect",
+    "read_option_file",
     "resolve_params",
     "classify_mysql_error",
 ]
 
 SSL_MODES = ("disabled", "preferred", "required", "verify_ca", "verify_identity")
+DEFAULT_CONNECT_TIMEOUT = 5.0
+# An hour: more is a typo (1e11), not a timeout.
+MAX_TIMEOUT = 3600
 
 # Server errors meaning "alive but too busy to serve you".
 OVERLOADED_ERRNOS = frozenset([1040, 1041, 1203, 1226, 1135])
@@ -75,7 +80,7 @@ class ConnectionParams:
     )
 
     def __init__(self, host=None, port=None, user=None, password=None, unix_socket=None,
-                 config_file=None, connect_timeout=5.0, read_timeout=None, ssl_mode=None,
+                 config_file=None, connect_timeout=DEFAULT_CONNECT_TIMEOUT, read_timeout=None, ssl_mode=None,
                  ssl_ca=None, ssl_cert=None, ssl_key=None):
         values = dict(host=host, port=port, user=user, password=password, unix_socket=unix_socket,
                       config_file=config_file, connect_timeout=connect_timeout, read_timeout=read_timeout,
@@ -104,6 +109,8 @@ class ConnectionParams:
 
     __str__ = __repr__
 
+
+DEFAULT_OPTION_FILE = "~/.my.cnf"
 
 _OPTION_FILE_KEYS = {
     "user": "user", "password": "password", "host": "host", "port": "port", "socket": "unix_socket",
@@ -140,18 +147,41 @@ def read_option_file(path, groups=("client", "mysqlha")):
     return found
 
 
+def _is_default_option_file(path):
+    """True for no file at all, ``~/.my.cnf``, or ``~/.my.cnf`` as Ansible expands a ``path`` option."""
+    if path in (None, "", DEFAULT_OPTION_FILE):
+        return True
+    return os.path.abspath(os.path.expanduser(path)) == os.path.abspath(os.path.expanduser(DEFAULT_OPTION_FILE))
+
+
+def _seconds(name, value, default):
+    """A timeout option as float seconds: 0 < value <= MAX_TIMEOUT, else ConfigError naming it."""
+    if value in (None, ""):
+        return default
+    try:
+        if isinstance(value, bool):
+            raise ValueError(value)
+        seconds = float(value)
+    except (TypeError, ValueError):
+        raise ConfigError("%s must be a number of seconds, got %r" % (name, value))
+    if not 0 < seconds <= MAX_TIMEOUT:  # also refuses NaN
+        raise ConfigError("%s must be more than 0 and at most %d seconds, got %r" % (name, MAX_TIMEOUT, value))
+    return seconds
+
+
 def resolve_params(params):
-    """Fill unset options from ``params.config_file`` and validate the result.
+    """Fill unset options from the option file and validate the result.
 
     Explicit options win over the option file.  The default file
-    ``~/.my.cnf`` is read only when it exists; a file named explicitly must
-    exist.
+    ``~/.my.cnf`` (also when named as such) is read only when it exists; any
+    other file named explicitly must exist.  ``config_file`` of the result is
+    the file read, or None when none was.
     """
     values = dict((name, getattr(params, name)) for name in ConnectionParams.__slots__)
-    path = params.config_file
-    explicit_file = path is not None and path != "~/.my.cnf"
-    path = os.path.expanduser(path or "~/.my.cnf")
-    if os.path.exists(path) or explicit_file:
+    path = os.path.expanduser(params.config_file or DEFAULT_OPTION_FILE)
+    if _is_default_option_file(params.config_file) and not os.path.exists(path):
+        path = None
+    if path is not None:
         for key, value in read_option_file(path).items():
             if values.get(key) in (None, ""):
                 values[key] = value
@@ -183,13 +213,8 @@ def resolve_params(params):
             values[key] = os.path.expanduser(values[key])
             if not os.path.isfile(values[key]):
                 raise ConfigError("%s file %s does not exist" % (key, values[key]))
-    try:
-        values["connect_timeout"] = float(values["connect_timeout"] or 5.0)
-    except (TypeError, ValueError):
-        raise ConfigError("connect_timeout must be a number of seconds")
-    if values["read_timeout"] in (None, ""):
-        values["read_timeout"] = values["connect_timeout"]
-    values["read_timeout"] = float(values["read_timeout"])
+    values["connect_timeout"] = _seconds("connect_timeout", values["connect_timeout"], DEFAULT_CONNECT_TIMEOUT)
+    values["read_timeout"] = _seconds("read_timeout", values["read_timeout"], values["connect_timeout"])
     values["config_file"] = path
     return ConnectionParams(**values)
 

@@ -1,9 +1,10 @@
 """Logins the way the mariadb client makes them, through ansible-playbook and the modules:
-UTF-8 passwords and user names, quotes and backslashes in module options.  Each account is
-also checked with the real `mariadb` client, so a test fails only when the module disagrees
-with the client."""
+UTF-8 passwords and user names, quotes and backslashes in module options, and no ~/.my.cnf
+at all.  Each account is also checked with the real `mariadb` client, so a test fails only
+when the module disagrees with the client."""
 from __future__ import annotations
 
+import os
 import subprocess
 
 import pytest
@@ -70,3 +71,36 @@ def test_quotes_backslashes_and_hashes_in_login_password_reach_the_server_unchan
     result, output = facts_as(shared_lab, {"login_user": "quoted_option", "login_password": QUOTED, "config_file": "/dev/null"})
     assert_logged_in(result, shared_lab)
     assert QUOTED not in output
+
+
+def test_with_an_empty_home_and_no_config_file_login_options_alone_log_in(shared_lab, tmp_path, monkeypatch):
+    # community.mysql style: login_* options, no config_file, and no ~/.my.cnf on the host.
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    create_account(shared_lab, "no_my_cnf", "Pw-no-my-cnf-1")
+    result, output = facts_as(shared_lab, {"login_user": "no_my_cnf", "login_password": "Pw-no-my-cnf-1"})
+    assert_logged_in(result, shared_lab)
+    assert ".my.cnf" not in output
+
+
+def test_with_an_empty_home_a_config_file_named_on_purpose_must_exist(shared_lab, tmp_path, monkeypatch):
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    missing = tmp_path / "named-on-purpose.cnf"
+    result, _output = facts_as(shared_lab, {"login_user": "x", "login_password": "Pw-unused-9", "config_file": str(missing)})
+    assert result["failed"] is True
+    assert f"cannot read option file {missing}: No such file or directory" in result["msg"]
+
+
+def test_home_my_cnf_is_read_when_it_exists_and_no_config_file_is_given(shared_lab, tmp_path, monkeypatch):
+    home = tmp_path / "home"
+    home.mkdir()
+    my_cnf = home / ".my.cnf"
+    my_cnf.write_text(f"[client]\nuser=mysqlha_admin\npassword=\"{shared_lab.secret('admin')}\"\n")
+    os.chmod(my_cnf, 0o600)
+    monkeypatch.setenv("HOME", str(home))
+    result, output = facts_as(shared_lab, {})
+    assert_logged_in(result, shared_lab)
+    assert shared_lab.secret("admin") not in output

@@ -1,6 +1,7 @@
 """Connection options and the classification of failures, against real loopback sockets."""
 from __future__ import annotations
 
+import math
 import socket
 import threading
 
@@ -27,7 +28,7 @@ def test_password_never_appears_in_repr():
 
 def test_option_file_fills_unset_options_and_explicit_ones_win(tmp_path):
     cnf = tmp_path / "my.cnf"
-    cnf.write_text("!includedir /etc/mysql/conf.d/\n[client]\nuser = monitor\npassword = 'from file'\nport=3307\n"
+    cnf.write_text("[client]\nuser = monitor\npassword = 'from file'\nport=3307\n"
                    "[mysqlha]\nssl_mode = required\n")
     resolved = resolve_params(ConnectionParams(host="db1", user="other", config_file=str(cnf)))
     assert (resolved.user, resolved.password, resolved.port, resolved.ssl_mode) == ("other", "from file", 3307, "required")
@@ -36,6 +37,31 @@ def test_option_file_fills_unset_options_and_explicit_ones_win(tmp_path):
 def test_an_explicit_option_file_that_is_missing_is_an_error_naming_it(tmp_path):
     with pytest.raises(ConfigError, match="cannot read option file .*nope.cnf"):
         resolve_params(ConnectionParams(host="db1", config_file=str(tmp_path / "nope.cnf")))
+
+
+# ---- the default option file -------------------------------------------------
+
+def test_without_config_file_a_missing_home_my_cnf_is_skipped(tmp_path, monkeypatch):
+    monkeypatch.setenv("HOME", str(tmp_path))
+    resolved = resolve_params(ConnectionParams(host="db1", user="monitor", password="pw"))
+    assert (resolved.user, resolved.password, resolved.config_file) == ("monitor", "pw", None)
+
+
+@pytest.mark.parametrize("spelled", ["~/.my.cnf", "expanded"])
+def test_the_default_file_named_as_ansible_passes_it_is_still_optional(tmp_path, monkeypatch, spelled):
+    # A `type: path` default arrives expanded: /home/x/.my.cnf, not a file named on purpose.
+    monkeypatch.setenv("HOME", str(tmp_path))
+    config_file = str(tmp_path / ".my.cnf") if spelled == "expanded" else spelled
+    resolved = resolve_params(ConnectionParams(host="db1", user="monitor", config_file=config_file))
+    assert resolved.user == "monitor" and resolved.config_file is None
+
+
+def test_an_existing_home_my_cnf_is_read_by_default(tmp_path, monkeypatch):
+    monkeypatch.setenv("HOME", str(tmp_path))
+    (tmp_path / ".my.cnf").write_text("[client]\nuser=from_home\npassword=\"p w\"\n")
+    resolved = resolve_params(ConnectionParams(host="db1"))
+    assert (resolved.user, resolved.password) == ("from_home", "p w")
+    assert resolved.config_file == str(tmp_path / ".my.cnf")
 
 
 def test_garbage_option_file_is_an_error_naming_it(tmp_path):
@@ -56,6 +82,22 @@ def test_garbage_option_file_is_an_error_naming_it(tmp_path):
 def test_contradictory_or_incomplete_tls_and_port_options_are_refused(kw, message):
     with pytest.raises(ConfigError, match=message):
         params(host="db1", **kw)
+
+
+@pytest.mark.parametrize("option", ["connect_timeout", "read_timeout"])
+@pytest.mark.parametrize("value", [0, -1, 1e11, 3600.5, "abc", math.nan, True])
+def test_a_timeout_outside_0_to_3600_seconds_is_a_config_error_naming_the_option(option, value):
+    with pytest.raises(ConfigError) as info:
+        params(host="db1", **{option: value})
+    assert option in str(info.value) and repr(value) in str(info.value)
+
+
+def test_timeouts_within_range_are_seconds_and_read_timeout_follows_connect_timeout():
+    resolved = params(host="db1", connect_timeout="2.5")
+    assert (resolved.connect_timeout, resolved.read_timeout) == (2.5, 2.5)
+    resolved = params(host="db1", connect_timeout=3600, read_timeout=0.1)
+    assert (resolved.connect_timeout, resolved.read_timeout) == (3600.0, 0.1)
+    assert params(host="db1").connect_timeout == 5.0
 
 
 def test_ssl_ca_alone_means_verify_ca_like_the_mysql_client(tmp_path):

@@ -31,7 +31,6 @@ from ansible_collections.dbaops.mysql_ha.engine.lab.server import (
     wait_ready,
     write_client_file,
 )
-from ansible_collections.dbaops.mysql_ha.engine.lab.tls import make_lab_tls
 from ansible_collections.dbaops.mysql_ha.plugins.module_utils.connection import (
     ConnectionParams,
     Session,
@@ -133,6 +132,9 @@ class Lab:
                          "delayed": delayed, "galera": galera, "tls": None,
                          "keep_install_accounts": keep_install_accounts}
         if tls:
+            # cryptography (an ansible-core dependency) is imported only for a TLS lab.
+            from ansible_collections.dbaops.mysql_ha.engine.lab.tls import make_lab_tls
+
             self.topology["tls"] = make_lab_tls(os.path.join(self.base, "tls"), list(tls_names))
         try:
             if replication:

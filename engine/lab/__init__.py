@@ -124,6 +124,7 @@ class Lab:
             raise LabError(f"a lab is already running in {self.base}; run `mysqlha lab down` first")
         shutil.rmtree(self.base, ignore_errors=True)
         os.makedirs(self.base)
+        self.nodes = []  # a lab brought down keeps its lab.json; its nodes are not this lab's
         started = time.monotonic()
         passwords = build_template(self.base, self.log, keep_install_accounts=keep_install_accounts)
         write_client_file(self.client_file, ADMIN_USER, passwords["admin"])

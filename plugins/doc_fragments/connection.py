@@ -41,6 +41,8 @@ options:
         (user, password, host, port, socket, ssl-ca, ssl-cert, ssl-key, ssl-mode).
       - Defaults to C(~/.my.cnf) of the user the module runs as, read only when it exists;
         any other file named here must exist.
+      - Read the way the mysql client reads it, quotes around values, backslash escapes (C(\\), C(\"), C(\s), ...),
+        C(#) comments, C(!include) and C(!includedir) included; a world-writable file is refused.
     type: path
   connect_timeout:
     description:

@@ -6,7 +6,9 @@
 * ``ConnectionParams`` holds the shared options of every module and of the
   engine; ``resolve_params`` merges an option file (``[client]`` and
   ``[mysqlha]`` groups, ``~/.my.cnf`` when it exists) under the explicit
-  options and checks them.
+  options and checks them.  Option files are read with the client's own rules
+  (quotes, backslash escapes, ``#`` comments, ``!include``): the same file
+  gives the same password to ``mariadb --defaults-file`` and to us.
 * ``connect`` opens the TCP (or unix) socket itself, so that "nobody listens"
   (refused), "no answer" (unreachable) and "accepted but never speaks" (hung)
   stay three different failures: PyMySQL alone reports all of them as 2003.
@@ -23,11 +25,11 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import configparser
 import errno as errno_mod
 import os
 import socket
 import ssl
+import stat
 import time
 
 from ansible_collections.dbaops.mysql_ha.plugins.module_utils.errors import (
@@ -52,6 +54,7 @@ __all__ = [
     "Session",
     "StatementResult",
     "connect",
+    "option_file_entries",
     "read_option_file",
     "resolve_params",
     "classify_mysql_error",
@@ -116,34 +119,155 @@ _OPTION_FILE_KEYS = {
     "user": "user", "password": "password", "host": "host", "port": "port", "socket": "unix_socket",
     "ssl-ca": "ssl_ca", "ssl-cert": "ssl_cert", "ssl-key": "ssl_key", "ssl-mode": "ssl_mode",
 }
+# The client reads option files as bytes and tests white space with the latin-1 ctype
+# (my_isspace(&my_charset_latin1, ...)): tab, LF, VT, FF, CR, space and 0xA0, which is also
+# the last byte of UTF-8 "à" or NO-BREAK SPACE.  Lines are parsed here as latin-1 text (one
+# character per byte) for that reason, and values turned back into the bytes they were.
+_SPACE = " \t\n\v\f\r\xa0"
+_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "b": "\b", "s": " ", '"': '"', "'": "'", "\\": "\\"}
+_MAX_INCLUDE_DEPTH = 10
+
+
+def _strip_end_comment(text):
+    """Cut ``text`` at the first ``#`` outside quotes (mysys remove_end_comment)."""
+    quote = None
+    escape = False
+    for index, char in enumerate(text):
+        if char in "'\"" and not escape:
+            if quote is None:
+                quote = char
+            elif quote == char:
+                quote = None
+        if quote is None and char == "#":
+            return text[:index]
+        escape = quote is not None and char == "\\" and not escape
+    return text
+
+
+def _client_value(raw):
+    r"""An option value as the client makes it, from the text after ``=``.
+
+    White space around it goes; one pair of matching quotes around it goes;
+    then ``\n \t \r \b \s \" \' \\`` become newline, tab, carriage return,
+    backspace, space, quote, apostrophe and backslash, and any other backslash
+    stays as it is (``\q`` is two characters, a final ``\`` is kept).
+    """
+    value = raw.strip(_SPACE)
+    if len(value) > 1 and value[0] in "'\"" and value[0] == value[-1]:
+        value = value[1:-1]
+    out = []
+    index = 0
+    last = len(value) - 1
+    while index <= last:
+        char = value[index]
+        if char == "\\" and index != last:
+            index += 1
+            out.append(_ESCAPES.get(value[index], "\\" + value[index]))
+        else:
+            out.append(char)
+        index += 1
+    return "".join(out)
+
+
+def _text(latin1):
+    """The bytes a latin-1 parsed piece stands for, as str; bytes that are not UTF-8 survive
+    as surrogates (surrogateescape), so that the server gets what the client would send."""
+    return latin1.encode("latin-1").decode("utf-8", "surrogateescape")
+
+
+def _option_key(name):
+    """``loose-SSL_CA`` -> ``ssl-ca``: names are case-insensitive, ``_`` and ``-`` are one."""
+    key = name.lower().replace("_", "-")
+    if key.startswith("loose-"):
+        key = key[len("loose-"):]
+    return key
+
+
+def _read_lines(path):
+    try:
+        info = os.stat(path)
+        if stat.S_ISREG(info.st_mode) and info.st_mode & stat.S_IWOTH:
+            raise ConfigError("option file %s is world-writable, and the MySQL client ignores such a file; "
+                              "chmod o-w it" % path)
+        with open(path, "rb") as handle:
+            data = handle.read()
+    except OSError as exc:
+        raise ConfigError("cannot read option file %s: %s" % (path, exc.strerror or exc))
+    # The client's C strings end at a NUL byte; so does each line here.
+    return [line.split("\0", 1)[0] for line in data.decode("latin-1").split("\n")]
+
+
+def option_file_entries(path, depth=0):
+    """(group, name, value) of every option of ``path`` and the files it includes, in order.
+
+    ``group`` is lower case, ``value`` None for an option without ``=``.
+    Follows the MySQL/MariaDB client (mysys my_default.c): ``#`` and ``;``
+    lines are comments, ``#`` also ends a line outside quotes, ``[group]``
+    starts a group, ``!include FILE`` reads a file when it exists,
+    ``!includedir DIR`` its ``*.cnf`` files in name order; an included file
+    starts outside any group.  Raises ConfigError naming the file and line
+    where the client would refuse the file.
+    """
+    group = None
+    for number, line in enumerate(_read_lines(path), 1):
+        text = line.lstrip(_SPACE)
+        if not text or text[0] in "#;":
+            continue
+        if text[0] == "!":
+            if depth >= _MAX_INCLUDE_DEPTH:
+                raise ConfigError("option file %s line %d: !include nested more than %d deep"
+                                  % (path, number, _MAX_INCLUDE_DEPTH))
+            directive = text[1:].lstrip(_SPACE)
+            for keyword in ("includedir", "include"):
+                rest = directive[len(keyword):]
+                if directive.startswith(keyword) and (not rest or rest[0] in _SPACE):
+                    target = os.fsdecode(rest.strip(_SPACE).encode("latin-1"))
+                    break
+            else:
+                continue  # an unknown directive: the client skips it too
+            if not target:
+                raise ConfigError("option file %s line %d: !%s names nothing" % (path, number, keyword))
+            if keyword == "include":
+                if os.path.exists(target):
+                    for item in option_file_entries(target, depth + 1):
+                        yield item
+                continue
+            try:
+                names = sorted(name for name in os.listdir(target)
+                               if name.endswith(".cnf") and os.path.isfile(os.path.join(target, name)))
+            except OSError as exc:
+                raise ConfigError("option file %s line %d: cannot read !includedir %s: %s"
+                                  % (path, number, target, exc.strerror or exc))
+            for name in names:
+                for item in option_file_entries(os.path.join(target, name), depth + 1):
+                    yield item
+            continue
+        if text[0] == "[":
+            end = text.find("]")
+            if end < 0:
+                raise ConfigError("option file %s line %d: a [group] line without its ]" % (path, number))
+            group = _text(text[1:end].rstrip(_SPACE)).lower()
+            continue
+        if group is None:
+            raise ConfigError("option file %s line %d: an option before any [group]" % (path, number))
+        name, equals, value = _strip_end_comment(text).partition("=")
+        yield group, _text(name.rstrip(_SPACE)), _text(_client_value(value)) if equals else None
 
 
 def read_option_file(path, groups=("client", "mysqlha")):
-    """Read connection options from a my.cnf style file.
+    """Connection options from a my.cnf style file, read the way the client reads it.
 
-    Later groups win over earlier ones.  ``!include`` lines are ignored.
-    Raises ConfigError naming the file when it cannot be read or parsed.
+    Options of the named groups count in file order, the last one winning, as
+    the client's options do (not group by group).  Raises ConfigError naming
+    the file (and line) when it cannot be read, is world-writable or is
+    malformed.
     """
-    parser = configparser.RawConfigParser(allow_no_value=True, strict=False, interpolation=None)
-    try:
-        with open(path) as handle:
-            text = "".join(line for line in handle if not line.lstrip().startswith("!"))
-    except OSError as exc:
-        raise ConfigError("cannot read option file %s: %s" % (path, exc.strerror or exc))
-    except UnicodeDecodeError:
-        raise ConfigError("option file %s is not valid UTF-8 text" % path)
-    try:
-        parser.read_string(text, source=path)
-    except configparser.Error as exc:
-        raise ConfigError("cannot parse option file %s: %s" % (path, str(exc).splitlines()[0]))
+    wanted = set(group.lower() for group in groups)
     found = {}
-    for group in groups:
-        if not parser.has_section(group):
-            continue
-        for key, value in parser.items(group):
-            key = key.replace("_", "-")
-            if key in _OPTION_FILE_KEYS and value is not None:
-                found[_OPTION_FILE_KEYS[key]] = value.strip().strip("'\"")
+    for group, name, value in option_file_entries(path):
+        key = _OPTION_FILE_KEYS.get(_option_key(name))
+        if group in wanted and key and value is not None:
+            found[key] = value
     return found
 
 
@@ -195,6 +319,10 @@ def resolve_params(params):
         raise ConfigError("port %s is out of range" % values["port"])
     if not values["host"] and not values["unix_socket"]:
         values["host"] = "localhost"
+    try:
+        str(values["host"] or "").encode("utf-8")
+    except UnicodeEncodeError:
+        raise ConfigError("host %r is not UTF-8 text" % (values["host"],))
     mode = values["ssl_mode"]
     if mode in (None, ""):
         mode = "verify_ca" if values["ssl_ca"] else "preferred"
@@ -434,10 +562,10 @@ class Session:
 
 
 def _utf8(text):
-    """Bytes for the wire: UTF-8."""
+    """Bytes for the wire: UTF-8, and an option file's non-UTF-8 bytes as they were."""
     if not text:
         return b""
-    return text if isinstance(text, bytes) else str(text).encode("utf-8")
+    return text if isinstance(text, bytes) else str(text).encode("utf-8", "surrogateescape")
 
 
 def connect(params, multi_statements=False):

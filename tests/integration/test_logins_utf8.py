@@ -1,7 +1,7 @@
 """Logins the way the mariadb client makes them, through ansible-playbook and the modules:
-UTF-8 passwords and user names, quotes and backslashes in module options, and no ~/.my.cnf
-at all.  Each account is also checked with the real `mariadb` client, so a test fails only
-when the module disagrees with the client."""
+UTF-8 passwords and user names, quotes and backslashes in module options and option files,
+and no ~/.my.cnf at all.  Each account is also checked with the real `mariadb` client, so a
+test fails only when the module disagrees with the client."""
 from __future__ import annotations
 
 import os
@@ -10,6 +10,8 @@ import subprocess
 import pytest
 
 from lab_helpers import run_module
+
+_counter = iter(range(1000))
 
 
 def create_account(lab, user, password):
@@ -69,6 +71,28 @@ def test_quotes_backslashes_and_hashes_in_login_password_reach_the_server_unchan
     code, said = mariadb_client(shared_lab, "--no-defaults", "--user=quoted_option", f"--password={QUOTED}")
     assert code == 0, said
     result, output = facts_as(shared_lab, {"login_user": "quoted_option", "login_password": QUOTED, "config_file": "/dev/null"})
+    assert_logged_in(result, shared_lab)
+    assert QUOTED not in output
+
+
+# The same password written two ways the client reads as QUOTED (see the MySQL manual,
+# "Using Option Files": quotes around the value, \" \' \\ escapes, # comments outside quotes).
+OPTION_FILE_SPELLINGS = {
+    "double_quoted": '"q\'u\\"o\\\\te\\\\\\\\d #x; =y"  # a comment',
+    "single_quoted": "'q\\'u\"o\\\\te\\\\\\\\d #x; =y'",
+}
+
+
+@pytest.mark.parametrize("spelling", sorted(OPTION_FILE_SPELLINGS))
+def test_an_option_file_password_is_read_as_mariadb_defaults_file_reads_it(shared_lab, tmp_path, spelling):
+    user = f"quoted_file_{next(_counter)}"
+    create_account(shared_lab, user, QUOTED)
+    cnf = tmp_path / "login.cnf"
+    cnf.write_text(f"[client]\nuser = {user}\npassword = {OPTION_FILE_SPELLINGS[spelling]}\n", encoding="utf-8")
+    os.chmod(cnf, 0o600)
+    code, said = mariadb_client(shared_lab, f"--defaults-file={cnf}")
+    assert code == 0 and user in said, said  # the ground truth: the client logs in with this file
+    result, output = facts_as(shared_lab, {"config_file": str(cnf)})
     assert_logged_in(result, shared_lab)
     assert QUOTED not in output
 

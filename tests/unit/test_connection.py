@@ -2,14 +2,20 @@
 from __future__ import annotations
 
 import math
+import os
+import shutil
 import socket
+import subprocess
 import threading
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ansible_collections.dbaops.mysql_ha.plugins.module_utils.connection import (
     ConnectionParams,
     connect,
+    option_file_entries,
     read_option_file,
     resolve_params,
 )
@@ -62,6 +68,140 @@ def test_an_existing_home_my_cnf_is_read_by_default(tmp_path, monkeypatch):
     resolved = resolve_params(ConnectionParams(host="db1"))
     assert (resolved.user, resolved.password) == ("from_home", "p w")
     assert resolved.config_file == str(tmp_path / ".my.cnf")
+
+
+def test_a_world_writable_option_file_is_refused_naming_it(tmp_path):
+    cnf = tmp_path / "shared.cnf"
+    cnf.write_text("[client]\npassword=x\n")
+    os.chmod(cnf, 0o666)
+    with pytest.raises(ConfigError, match="shared.cnf is world-writable"):
+        resolve_params(ConnectionParams(host="db1", config_file=str(cnf)))
+
+
+# ---- option file syntax: the client's rules ------------------------------------
+
+# (value as written after "password=", what the client makes of it), each checked
+# against `my_print_defaults` of MariaDB 10.11 (see the differential tests below).
+CLIENT_VALUES = [
+    ("plain value   ", "plain value"),
+    ('"quoted # not a comment"', "quoted # not a comment"),
+    ("ab#cd", "ab"),
+    ("ab #cd", "ab"),
+    (r'"a\"b\\c\'d"', r"""a"b\c'd"""),
+    (r"a\sb\tc\qd", "a b\tc\\qd"),
+    ("'x'y'", "x'y"),
+    ('"unterminated', '"unterminated'),
+    ('  "  spaced  "  ', "  spaced  "),
+    ("it's # no comment: the quote is open", "it's # no comment: the quote is open"),
+    ('"a" # comment', "a"),
+    (r"a\\#b", "a\\"),
+    (r'"a\#b"', r"a\#b"),
+    (r"trail\s", "trail "),
+    ('""', ""),
+    ("'", "'"),
+    ('"x" "y"', 'x" "y'),
+    ("a;b", "a;b"),
+    ("p\u20ac\u2713\u00e4", "p\u20ac\u2713\u00e4"),
+    ("a\\", "a\\"),
+    (r"'a\'b' # comment", "a'b"),
+    (r'a\"b #c', 'a"b #c'),
+    # The client strips byte 0xA0 (latin-1 NO-BREAK SPACE) as white space: the last byte of
+    # UTF-8 "\u00e0".  Unquoted, a trailing "\u00e0" loses it (what is left is not UTF-8 and is
+    # sent as the byte it is); quoted, it stays.
+    ("l\u00e0", "l\udcc3"),
+    ('"l\u00e0"', "l\u00e0"),
+    ("\u00e0 la", "\u00e0 la"),
+]
+
+
+@pytest.mark.parametrize("written,meant", CLIENT_VALUES)
+def test_option_file_values_follow_the_client_quote_escape_and_comment_rules(tmp_path, written, meant):
+    cnf = tmp_path / "my.cnf"
+    cnf.write_text("[client]\npassword=%s\n" % written, encoding="utf-8")
+    assert read_option_file(str(cnf))["password"] == meant
+
+
+def test_option_file_groups_names_order_and_includes_follow_the_client(tmp_path):
+    (tmp_path / "conf.d").mkdir()
+    (tmp_path / "conf.d" / "b.cnf").write_text("[client]\nhost=from-b\n")
+    (tmp_path / "conf.d" / "a.cnf").write_text("[client]\nhost=from-a\nport=3310\n")
+    (tmp_path / "conf.d" / "c.txt").write_text("[client]\nhost=not-a-cnf-file\n")
+    cnf = tmp_path / "my.cnf"
+    cnf.write_text("  # indented comment\n; semicolon comment\n"
+                   "[mysqlha]\nuser=from-mysqlha\n"
+                   "[CLIENT] text after the bracket is ignored\r\n"
+                   "USER = from-client-last\r\n"    # names are case-insensitive; file order wins, not group order
+                   "loose_ssl_ca=/ca.pem\n"          # loose- prefix, _ and - alike
+                   "!includedir %s\n"                # a.cnf then b.cnf; included files have their own groups
+                   "!include %s\n"                   # a missing !include is skipped, like the client does
+                   "[ client ]\npassword=not-client\n"   # a leading space makes another group
+                   "[other]\npassword=other\n" % (tmp_path / "conf.d", tmp_path / "missing.cnf"))
+    assert read_option_file(str(cnf)) == {"user": "from-client-last", "ssl_ca": "/ca.pem", "host": "from-b", "port": "3310"}
+
+
+@pytest.mark.parametrize("text,message", [
+    ("user=x\n[client]\n", "line 1: an option before any \\[group\\]"),
+    ("[client]\n[client\n", "line 2: a \\[group\\] line without its \\]"),
+    ("[client]\n!includedir /nonexistent-mysqlha-dir\n", "line 2: cannot read !includedir /nonexistent-mysqlha-dir"),
+    ("[client]\n!include\n", "line 2: !include names nothing"),
+])
+def test_option_files_the_client_refuses_are_errors_naming_file_and_line(tmp_path, text, message):
+    cnf = tmp_path / "bad.cnf"
+    cnf.write_text(text)
+    with pytest.raises(ConfigError, match="bad.cnf " + message):
+        read_option_file(str(cnf))
+
+
+def test_an_include_loop_is_an_error_not_a_recursion_crash(tmp_path):
+    cnf = tmp_path / "loop.cnf"
+    cnf.write_text("[client]\n!include %s\n" % cnf)
+    with pytest.raises(ConfigError, match="nested more than 10 deep"):
+        read_option_file(str(cnf))
+
+
+MY_PRINT_DEFAULTS = shutil.which("my_print_defaults")
+needs_client = pytest.mark.skipif(MY_PRINT_DEFAULTS is None, reason="my_print_defaults (mariadb-client) is not installed")
+
+
+def client_reads(path, *groups):
+    """What the MariaDB client library makes of an option file: my_print_defaults' lines."""
+    proc = subprocess.run([MY_PRINT_DEFAULTS, "--defaults-file=%s" % path] + list(groups),
+                          capture_output=True, check=True)
+    return proc.stdout.decode("utf-8", "surrogateescape")
+
+
+def entries_as_printed(path, *groups):
+    return "".join("--%s%s\n" % (name, "" if value is None else "=" + value)
+                   for group, name, value in option_file_entries(str(path)) if group in groups)
+
+
+@needs_client
+@pytest.mark.parametrize("written,meant", CLIENT_VALUES)
+def test_each_listed_value_is_what_my_print_defaults_reads(tmp_path, written, meant):
+    cnf = tmp_path / "my.cnf"
+    cnf.write_text("[client]\npassword=%s\n" % written, encoding="utf-8")
+    assert client_reads(cnf, "client") == "--password=%s\n" % meant
+
+
+@needs_client
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="ab#'\"\\ \t\r\v\f;=sntbq\u20ac\u00e0\u00a0", max_size=14))
+def test_any_value_reads_as_my_print_defaults_reads_it(tmp_path_factory, written):
+    cnf = tmp_path_factory.mktemp("fuzz") / "my.cnf"
+    cnf.write_text("[client]\npassword=%s\n" % written, encoding="utf-8")
+    assert entries_as_printed(cnf, "client") == client_reads(cnf, "client")
+
+
+@needs_client
+def test_a_whole_file_with_groups_and_includes_reads_as_my_print_defaults_reads_it(tmp_path):
+    (tmp_path / "d").mkdir()
+    (tmp_path / "d" / "2.cnf").write_text("[client]\nhost=two\n[mysqlha]\nport=2\n")
+    (tmp_path / "d" / "1.cnf").write_text("[Client]\nhost = one # comment\n")
+    cnf = tmp_path / "my.cnf"
+    cnf.write_text("[mysqlha]\nuser=u1\n[client]\r\nuser = \"u 2\" # c\r\npassword\nssl-ca='/x y'\n"
+                   "! includedir %s\n[other]\nuser=no\n[client] trailing\n  key with spaces = v\n=\n"
+                   % (tmp_path / "d"))
+    assert entries_as_printed(cnf, "client", "mysqlha") == client_reads(cnf, "client", "mysqlha")
 
 
 def test_garbage_option_file_is_an_error_naming_it(tmp_path):

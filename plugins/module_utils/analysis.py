@@ -14,8 +14,6 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import socket
-
 from ansible_collections.dbaops.mysql_ha.plugins.module_utils.gtid import (
     GtidError,
     errant_gtids,
@@ -44,33 +42,27 @@ CODE_PRIORITY = (
 )
 
 
-# host name -> its IP addresses, resolved once per process.
-_RESOLVED = {}
-
-
-def _address_keys(host, port):
-    """Every ``host:port`` spelling that may name one server (name and IPs)."""
+def _address_keys(host, port, resolve=None):
+    """Every ``host:port`` spelling that may name one server: the name, loopback aliases, and
+    the addresses ``resolve(host)`` gives (the analysis itself never asks DNS)."""
     if not host or not port:
         return set()
-    keys = set(["%s:%s" % (host.lower(), port)])
-    if host in ("localhost",):
-        keys.add("127.0.0.1:%s" % port)
-    if host not in _RESOLVED:
-        try:
-            _RESOLVED[host] = set(info[4][0] for info in socket.getaddrinfo(host, None, 0, socket.SOCK_STREAM))
-        except (socket.gaierror, UnicodeError):
-            _RESOLVED[host] = set()
-    for ip in _RESOLVED[host]:
-        keys.add("%s:%s" % (ip, port))
+    host = str(host).lower()
+    keys = set(["%s:%s" % (host, port)])
+    if host in ("localhost", "127.0.0.1"):
+        keys.update(["127.0.0.1:%s" % port, "localhost:%s" % port])
+    if resolve is not None:
+        for ip in resolve(host) or ():
+            keys.add("%s:%s" % (ip, port))
     return keys
 
 
-def _member_keys(address, facts):
+def _member_keys(address, facts, resolve=None):
     host, _sep, port = address.rpartition(":")
-    keys = _address_keys(host, port) | set([address])
+    keys = _address_keys(host, port, resolve) | set([address])
     if facts.get("reachable"):
         if facts.get("hostname") and facts.get("port"):
-            keys |= _address_keys(facts["hostname"], facts["port"])
+            keys |= _address_keys(facts["hostname"], facts["port"], resolve)
     return keys
 
 
@@ -78,17 +70,20 @@ def _replicating(channel):
     return channel.get("io_running") == "yes" and channel.get("sql_running")
 
 
-def analyze_cluster(members, name=None, known_primary=None):
+def analyze_cluster(members, name=None, known_primary=None, resolve=None):
     """Analyse a cluster.
 
     ``members``: {address: facts} where facts are collect_replication() output
     or unreachable_facts().  ``known_primary``: the address the caller last
     saw as primary (the daemon remembers it); used only when the members
-    themselves do not tell.  Returns the ``cluster`` dict of topology_facts.
+    themselves do not tell.  ``resolve``: an optional ``host -> IP addresses``
+    callable, so a replica whose source is named by IP is matched to a member
+    named by host name; without it the analysis uses the names as given and
+    touches no network.  Returns the ``cluster`` dict of topology_facts.
     """
     index = {}
     for address, facts in members.items():
-        for key in _member_keys(address, facts):
+        for key in _member_keys(address, facts, resolve):
             index.setdefault(key, address)
     reachable = dict((a, f) for a, f in members.items() if f.get("reachable"))
     unreachable = sorted(a for a, f in members.items() if not f.get("reachable"))
@@ -104,7 +99,7 @@ def analyze_cluster(members, name=None, known_primary=None):
     external = {}
     for address, facts in reachable.items():
         for channel in facts.get("channels") or ():
-            keys = _address_keys(channel.get("source_host"), channel.get("source_port"))
+            keys = _address_keys(channel.get("source_host"), channel.get("source_port"), resolve)
             source = next((index[k] for k in keys if k in index), None)
             if source is None:
                 external.setdefault(address, []).append("%s:%s" % (channel.get("source_host"), channel.get("source_port")))

@@ -6,6 +6,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import socket
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -16,7 +18,39 @@ from ansible_collections.dbaops.mysql_ha.plugins.module_utils.collect.replicatio
 )
 from ansible_collections.dbaops.mysql_ha.plugins.module_utils.errors import ConfigError, MysqlhaError
 
-__all__ = ["parse_member", "gather_members", "gather_topology"]
+__all__ = ["HostResolver", "parse_member", "gather_members", "gather_topology"]
+
+
+class HostResolver:
+    """``host -> set of IP addresses`` from the system resolver, cached for ``ttl`` seconds.
+
+    Gathering is online, so it may ask DNS; the analysis takes this as a parameter and
+    never resolves on its own (offline evaluation of recorded facts uses no network).
+    A name that does not resolve gives an empty set, cached like any answer.
+    """
+
+    def __init__(self, ttl=60.0, clock=time.monotonic):
+        self.ttl = ttl
+        self.clock = clock
+        self._cache = {}
+        self._lock = threading.Lock()
+
+    def __call__(self, host):
+        now = self.clock()
+        with self._lock:
+            cached = self._cache.get(host)
+            if cached is not None and cached[0] > now:
+                return cached[1]
+        try:
+            addresses = frozenset(info[4][0] for info in socket.getaddrinfo(host, None, 0, socket.SOCK_STREAM))
+        except (socket.gaierror, UnicodeError, OSError):
+            addresses = frozenset()
+        with self._lock:
+            self._cache[host] = (now + self.ttl, addresses)
+        return addresses
+
+
+RESOLVER = HostResolver()
 
 
 def parse_member(text):
@@ -66,6 +100,6 @@ def gather_topology(member_params, name=None, options=None, known_primary=None):
     """Gather all members and return ``{"members": ..., "cluster": ...}``."""
     started = time.monotonic()
     members = gather_members(member_params, options)
-    cluster = analyze_cluster(members, name=name, known_primary=known_primary)
+    cluster = analyze_cluster(members, name=name, known_primary=known_primary, resolve=RESOLVER)
     cluster["duration_ms"] = round((time.monotonic() - started) * 1000.0, 3)
     return {"members": members, "cluster": cluster}

@@ -152,3 +152,47 @@ def test_unreachable_non_primary_member_is_reported():
     cluster = analyze_cluster({P: server(), R1: replica(), R2: down("refused")})
     assert cluster["analysis"]["codes"] == ["member_unreachable"]
     assert cluster["unreachable"] == [R2]
+
+
+def test_the_analysis_never_asks_dns_on_its_own(monkeypatch):
+    import socket
+
+    def no_dns(*_args, **_kwargs):
+        raise AssertionError("the analysis asked DNS")
+
+    monkeypatch.setattr(socket, "getaddrinfo", no_dns)
+    named = {f"db{i}.unresolvable.invalid:3306": server() for i in range(50)}
+    cluster = analyze_cluster(named)
+    assert cluster["size"] == 50 and "multiple_writable_primaries" in cluster["analysis"]["codes"]
+
+
+def test_a_replica_whose_source_is_an_ip_matches_a_member_named_by_host_with_a_resolver():
+    members = {"db1.example:3306": server(), "db2.example:3306": replica(source="10.9.0.1:3306")}
+    assert analyze_cluster(members)["tree"] == {}          # names as given: no match, nothing guessed
+    resolve = {"db1.example": {"10.9.0.1"}, "db2.example": {"10.9.0.2"}}.get
+    cluster = analyze_cluster(members, resolve=resolve)
+    assert cluster["tree"] == {"db1.example:3306": ["db2.example:3306"]} and cluster["primary"] == "db1.example:3306"
+
+
+def test_host_resolver_caches_answers_for_its_ttl(monkeypatch):
+    import socket
+
+    from ansible_collections.dbaops.mysql_ha.plugins.module_utils.topology import HostResolver
+
+    calls = []
+
+    def fake(host, *_args):
+        calls.append(host)
+        if host == "gone.invalid":
+            raise socket.gaierror(-2, "Name or service not known")
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("10.0.0.7", 0))]
+
+    monkeypatch.setattr(socket, "getaddrinfo", fake)
+    now = [0.0]
+    resolver = HostResolver(ttl=60, clock=lambda: now[0])
+    assert resolver("db1") == {"10.0.0.7"} and resolver("db1") == {"10.0.0.7"}
+    assert resolver("gone.invalid") == set() and resolver("gone.invalid") == set()
+    assert calls == ["db1", "gone.invalid"]
+    now[0] = 61.0
+    resolver("db1")
+    assert calls == ["db1", "gone.invalid", "db1"]

@@ -27,6 +27,11 @@ description:
     is older than the lifetime or has no recorded change time (every account C(mariadb-install-db) makes, and
     accounts carried over from versions without password expiry); their logins then fail with ERROR 1820 until the
     password is changed. The module lists those accounts and, unless O(allow_password_expiry=true), refuses.
+  - C(test_database) drops the C(test) database (refused when it holds tables) and the grants C(mariadb-install-db)
+    makes for test databases (C(mysql.db) rows C(test) and C(test\_%)); other databases whose names start with C(test)
+    are left for a DBA, with a warning.
+  - C(secure_file_priv) is refused, with O(config_fragment), when its directory does not exist on this host, since the
+    server would not start after the next restart.
   - When a statement fails, the task fails naming the control, the controls applied before it and those not applied.
 author:
   - dbaops team (@dbaops)
@@ -165,6 +170,7 @@ from ansible_collections.dbaops.mysql_ha.plugins.module_utils.hardening.plan imp
     parse_fragment,
     plan_hardening,
     render_fragment,
+    test_database_scope,
     validate_profile,
 )
 
@@ -210,11 +216,18 @@ def main():
                 password_ages = read_password_ages(session, facts["flavor"])
             except MysqlhaError:
                 password_ages = None    # the plan refuses a lifetime change it cannot check
+            test_tables = None
+            if "test" in (facts.get("test_databases") or ()):
+                test_tables = [r["TABLE_NAME"] for r in session.query(
+                    "SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = 'test'")]
             context = {"current_user": (user, host), "tls": session.tls is not None, "flavor": facts["flavor"],
                        "fragment": parse_fragment(fragment_before),
                        "persist_with_sql": facts["flavor"] == "mysql" and major >= 8,
                        "password_ages": password_ages,
-                       "allow_password_expiry": module.params["allow_password_expiry"]}
+                       "allow_password_expiry": module.params["allow_password_expiry"],
+                       "test_tables": test_tables,
+                       # The fragment is read by the server on this host: its directories must exist here.
+                       "is_dir": os.path.isdir if fragment_path else None}
             actions = plan_hardening(facts, module.params["profile"], context)
             if not fragment_path:
                 skipped = [a for a in actions if a.restart]
@@ -254,6 +267,11 @@ def main():
     for action in skipped:
         controls[action.control] = {"status": "skipped", "summary": action.summary + " (set config_fragment to persist it)"}
         module.warn("control %s needs a restart-time setting; set config_fragment to manage it" % action.control)
+    if effective["test_database"]["enabled"]:
+        left = test_database_scope(facts.get("test_databases") or [])[2]
+        if left:
+            module.warn("control test_database: left %s for a DBA; only `test` and the grants mariadb-install-db makes "
+                        "for test databases are removed automatically" % ", ".join(left))
     unpersisted = [a.control for a in actions if a.settings and not fragment_path]
     if unpersisted:
         # Applied at runtime only: a restart would undo them.

@@ -44,16 +44,19 @@ def failing_controls(lab):
 
 def test_check_mode_then_apply_then_idempotent(lab):
     fragment = os.path.join(lab.base, "99-hardening.cnf")
+    files = os.path.join(lab.base, "files")             # secure_file_priv must exist, or the server would not restart
+    os.makedirs(files)
+    managed = tls_args(lab, config_fragment=fragment, profile={"secure_file_priv": {"path": files}})
     before = failing_controls(lab)
     assert set(APPLIED_AT_RUNTIME) <= before
 
-    check, _output = run_module("hardening", tls_args(lab, config_fragment=fragment), check=True)
+    check, _output = run_module("hardening", managed, check=True)
     assert check["changed"] is True and check["applied"] == []
     assert {c for c, r in check["controls"].items() if r["status"] == "changed"} >= set(APPLIED_AT_RUNTIME)
     assert failing_controls(lab) == before            # re-read: nothing changed
     assert not os.path.exists(fragment)
 
-    applied, output = run_module("hardening", tls_args(lab, config_fragment=fragment))
+    applied, output = run_module("hardening", managed)
     assert applied["changed"] is True, applied
     assert set(APPLIED_AT_RUNTIME) <= set(applied["applied"])
     assert applied["needs_restart"] is True
@@ -63,7 +66,7 @@ def test_check_mode_then_apply_then_idempotent(lab):
     text = open(fragment).read()
     assert "local_infile = 0" in text and "plugin_load_add = server_audit" in text and "require_secure_transport = ON" in text
 
-    again, _output = run_module("hardening", tls_args(lab, config_fragment=fragment))
+    again, _output = run_module("hardening", managed)
     assert again["changed"] is False, again["controls"]
     assert all(r["status"] in ("ok", "needs_restart", "disabled") for r in again["controls"].values())
 
@@ -283,3 +286,62 @@ def test_with_the_opt_in_exactly_the_accounts_it_names_are_expired_and_every_oth
     cut_off = {name for name, state in after.items() if state != "ok"}
     assert cut_off == {"root@127.0.0.1", "app_old"}, after
     assert all("1820" in after[name] for name in cut_off)
+
+
+# ---- the other controls: what they could cut off ------------------------------------------------------------------
+
+def test_test_database_keeps_other_databases_starting_with_test_and_their_grants(make_lab):
+    lab = make_lab(replicas=0)
+    password = secrets.token_urlsafe(12)
+    with lab.session("primary") as admin:
+        admin.execute("CREATE DATABASE test")
+        admin.execute("CREATE DATABASE testimonials")
+        admin.execute("CREATE TABLE testimonials.quotes (id INT PRIMARY KEY)")
+        admin.execute("CREATE USER 'web'@'127.0.0.1' IDENTIFIED BY %s", (password,))
+        admin.execute("GRANT SELECT ON testimonials.* TO 'web'@'127.0.0.1'")
+        # What mysql_install_db used to grant every account on the test databases.
+        admin.execute("INSERT INTO mysql.db (Host, Db, User, Select_priv) VALUES ('%%', %s, '', 'Y')", ("test\\_%",))
+        admin.execute("FLUSH PRIVILEGES")
+    args = {"login_host": "127.0.0.1", "login_port": lab.node("primary").port, "config_file": lab.client_file,
+            "profile": dict((c, c == "test_database") for c in ("anonymous_accounts", "remote_root", "test_database",
+                            "local_infile", "remote_accounts_tls", "require_secure_transport", "audit_log",
+                            "password_validation", "password_lifetime", "sql_mode_strict", "symbolic_links", "secure_file_priv"))}
+    result, _output = run_module("hardening", args)
+    assert result["changed"] is True and result["applied"] == ["test_database"], result
+    assert any("testimonials (grants in mysql.db)" in w for w in result.get("warnings", [])), result
+    with lab.session("primary") as admin:
+        schemas = {r["SCHEMA_NAME"] for r in admin.query("SELECT SCHEMA_NAME FROM information_schema.SCHEMATA")}
+        assert "test" not in schemas and "testimonials" in schemas
+        assert admin.query("SELECT Db FROM mysql.db WHERE Db LIKE %s", ("test%",)) == [{"Db": "testimonials"}]
+    base = resolve_params(lab.params(lab.node("primary")))
+    with connect(base.replace(user="web", password=password)) as web:     # the application still reads its data
+        assert web.query("SELECT COUNT(*) AS n FROM testimonials.quotes")[0]["n"] == 0
+    again, _output = run_module("hardening", args)
+    assert again["changed"] is False, again
+
+
+def test_a_test_database_with_tables_is_not_dropped(make_lab):
+    lab = make_lab(replicas=0)
+    with lab.session("primary") as admin:
+        admin.execute("CREATE DATABASE test")
+        admin.execute("CREATE TABLE test.orders (id INT PRIMARY KEY)")
+    result, _output = run_module("hardening", {"login_host": "127.0.0.1", "login_port": lab.node("primary").port,
+                                               "config_file": lab.client_file,
+                                               "profile": {"require_secure_transport": False, "remote_accounts_tls": False}})
+    assert result["failed"] is True
+    assert "refusing to drop the `test` database: it holds 1 table(s) (orders)" in result["msg"], result["msg"]
+    with lab.session("primary") as admin:
+        assert admin.query("SELECT COUNT(*) AS n FROM information_schema.TABLES WHERE TABLE_SCHEMA = 'test'")[0]["n"] == 1
+
+
+def test_secure_file_priv_naming_a_missing_directory_is_refused_so_the_server_still_starts(make_lab, tmp_path):
+    lab = make_lab(replicas=0)
+    fragment = os.path.join(lab.base, "99-hardening.cnf")
+    missing = str(tmp_path / "no-such-dir")
+    result, _output = run_module("hardening", {"login_host": "127.0.0.1", "login_port": lab.node("primary").port,
+                                               "config_file": lab.client_file, "config_fragment": fragment,
+                                               "profile": {"require_secure_transport": False,
+                                                           "secure_file_priv": {"path": missing}}})
+    assert result["failed"] is True
+    assert "control secure_file_priv: %s is not a directory on this host" % missing in result["msg"], result["msg"]
+    assert not os.path.exists(fragment)

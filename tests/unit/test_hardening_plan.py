@@ -331,3 +331,37 @@ def test_tls_is_never_required_of_a_service_account_that_does_not_require_it_alr
     # Once it requires TLS itself, its clients use TLS: nothing to protect.
     server["accounts"][0]["ssl_type"] = "ANY"
     assert {a.control for a in plan_hardening(server, profile, context())} == {"remote_accounts_tls", "require_secure_transport"}
+
+
+# ---- test_database and secure_file_priv: what they could cut off --------------------------------------------
+
+def test_test_database_removes_test_and_the_install_time_grants_only():
+    from ansible_collections.dbaops.mysql_ha.plugins.module_utils.hardening.plan import test_database_scope
+
+    present = ["test", "test_app", "test\\_% (grants in mysql.db)", "testimonials (grants in mysql.db)"]
+    (action,) = plan_hardening(facts(test_databases=present), {}, dict(context(), test_tables=[]))
+    assert action.statements == [("DROP DATABASE IF EXISTS `test`", None),
+                                 ("DELETE FROM mysql.db WHERE Db IN (%s, %s)", ("test", "test\\_%")),
+                                 ("FLUSH PRIVILEGES", None)]
+    assert action.before == ["test", "test\\_% (grants in mysql.db)"]
+    assert test_database_scope(present)[2] == ["test_app", "testimonials (grants in mysql.db)"]
+    # Only an application's look-alikes left: nothing to do.
+    assert plan_hardening(facts(test_databases=["test_app", "testimonials (grants in mysql.db)"]), {}, context()) == []
+    # The install-time grants without the schema are still removed.
+    (grants_only,) = plan_hardening(facts(test_databases=["test\\_% (grants in mysql.db)"]), {}, context())
+    assert [sql for sql, _p in grants_only.statements] == ["DELETE FROM mysql.db WHERE Db IN (%s, %s)", "FLUSH PRIVILEGES"]
+
+
+def test_a_test_database_holding_tables_or_unchecked_is_not_dropped():
+    with pytest.raises(HardeningError, match=r"it holds 2 table\(s\) \(invoices, orders\)"):
+        plan_hardening(facts(test_databases=["test"]), {}, dict(context(), test_tables=["orders", "invoices"]))
+    with pytest.raises(HardeningError, match="cannot tell whether the `test` database holds tables"):
+        plan_hardening(facts(test_databases=["test"]), {}, context())
+
+
+def test_secure_file_priv_must_name_a_directory_that_exists_when_the_option_file_is_managed():
+    server = facts(settings=dict(facts()["settings"], secure_file_priv=""))
+    with pytest.raises(HardeningError, match="/var/lib/mysql-files is not a directory on this host"):
+        plan_hardening(server, {}, dict(context(), is_dir=lambda path: False))
+    (action,) = plan_hardening(server, {}, dict(context(), is_dir=lambda path: path == "/var/lib/mysql-files"))
+    assert action.control == "secure_file_priv" and action.restart is True

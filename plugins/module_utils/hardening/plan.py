@@ -21,7 +21,7 @@ from ansible_collections.dbaops.mysql_ha.plugins.module_utils.hardening.catalog 
 from ansible_collections.dbaops.mysql_ha.plugins.module_utils.hardening.expiry import account_name, expiring_at_once
 
 __all__ = ["Action", "HardeningError", "DEFAULT_PROFILE", "validate_profile", "plan_hardening", "apply_plan",
-           "render_fragment", "parse_fragment"]
+           "render_fragment", "parse_fragment", "test_database_scope"]
 
 # Controls the module can apply, with their default parameters.
 DEFAULT_PROFILE = {
@@ -39,6 +39,10 @@ DEFAULT_PROFILE = {
     "symbolic_links": {"enabled": True},
     "secure_file_priv": {"enabled": True, "path": "/var/lib/mysql-files"},
 }
+# The grants mariadb-install-db / mysql_install_db make for the test databases (mysql.db rows; `\_` is a
+# literal underscore there), the rows mysql_secure_installation removes.  Nothing else that starts with
+# "test" is touched: `testimonials` or `test_app` may be an application's.
+TEST_GRANT_DBS = ("test", "test\\_%")
 # Profile keys that are not controls.
 SERVICE_ACCOUNTS = "service_accounts"
 FRAGMENT_HEADER = "# Managed by dbaops.mysql_ha.hardening: edits here are overwritten.\n"
@@ -283,8 +287,10 @@ def plan_hardening(facts, profile, context):
     ``context``: ``current_user`` (user, host) of this login, ``tls`` (this
     connection is encrypted), ``fragment`` (settings already in the option file),
     ``flavor``, ``persist_with_sql`` (MySQL 8: SET PERSIST instead of the file),
-    ``password_ages`` (``expiry.read_password_ages``; None when unreadable) and
-    ``allow_password_expiry`` (the caller accepts that accounts expire at once).
+    ``password_ages`` (``expiry.read_password_ages``; None when unreadable),
+    ``allow_password_expiry`` (the caller accepts that accounts expire at once),
+    ``test_tables`` (tables in the `test` database) and ``is_dir`` (a check for
+    directories on the server's host, when the option file is managed).
     """
     effective = validate_profile(profile)
     actions, dropping = _account_actions(facts, effective, context)
@@ -294,11 +300,21 @@ def plan_hardening(facts, profile, context):
         present = facts.get("test_databases")
         if present is None:
             raise HardeningError("control test_database: this login cannot list every schema")
-        if present:
-            statements = [("DROP DATABASE IF EXISTS `test`", None)] if "test" in present else []
-            statements += [("DELETE FROM mysql.db WHERE Db LIKE %s", ("test%",)), ("FLUSH PRIVILEGES", None)]
+        drop_schema, drop_grants, left = test_database_scope(present)
+        if drop_schema:
+            tables = context.get("test_tables")
+            if tables is None:
+                raise HardeningError("control test_database: cannot tell whether the `test` database holds tables; "
+                                     "refusing to drop it")
+            if tables:
+                raise HardeningError("control test_database: refusing to drop the `test` database: it holds %d table(s) "
+                                     "(%s), which an application may use. Move or drop them yourself, or set "
+                                     "test_database: false" % (len(tables), ", ".join(sorted(tables)[:10])))
+        if drop_schema or drop_grants:
+            statements = [("DROP DATABASE IF EXISTS `test`", None)] if drop_schema else []
+            statements += [("DELETE FROM mysql.db WHERE Db IN (%s, %s)", TEST_GRANT_DBS), ("FLUSH PRIVILEGES", None)]
             actions.append(Action("test_database", "remove the test database and its grants", statements,
-                                  before=present, after=[]))
+                                  before=[p for p in present if p not in left], after=[]))
     if effective["local_infile"]["enabled"]:
         action = _setting_action("local_infile", "local_infile", "local_infile", "ON" if settings.get("local_infile") else "OFF",
                                  "OFF", ("SET GLOBAL local_infile = OFF", None), context, persisted_value="0")
@@ -372,10 +388,26 @@ def plan_hardening(facts, profile, context):
                      (settings.get("secure_file_priv") or "").rstrip("/") == effective["secure_file_priv"]["path"].rstrip("/")))
     for control, key, value, in_effect in restart_only:
         if effective[control]["enabled"] and not in_effect:
+            if control == "secure_file_priv" and context.get("is_dir") and not context["is_dir"](value):
+                # mariadbd/mysqld refuse to start with a secure_file_priv they cannot resolve.
+                raise HardeningError("control secure_file_priv: %s is not a directory on this host; the server would not "
+                                     "start after the next restart, cutting off every client. Create it (the role "
+                                     "dbaops.mysql_ha.hardening does), or set secure_file_priv: {path: <a directory>}"
+                                     % value)
             persisted = _persisted(context, key, value)
             actions.append(Action(control, "%s = %s (read at start-up)" % (key, value), [],
                                   before=None, after=value, settings={} if persisted else {key: value}, restart=True))
     return actions
+
+
+def test_database_scope(present):
+    """What test_database removes from ``test_databases`` facts: (drop the `test` schema,
+    delete the install-time grants, [entries left for a DBA])."""
+    grant_entries = ["%s (grants in mysql.db)" % db for db in TEST_GRANT_DBS]
+    drop_schema = "test" in present
+    drop_grants = drop_schema or any(e in present for e in grant_entries)
+    left = [p for p in present if p != "test" and p not in grant_entries]
+    return drop_schema, drop_grants, left
 
 
 def _audit_action(facts, wanted, context):

@@ -159,8 +159,8 @@ def run_test(args: argparse.Namespace) -> int:
             files.extend(str(p) for p in sorted(path.rglob("*.yml")))
         else:
             files.append(raw)
-    for path in files:
-        run_test_file(path, report)
+    for test_file in files:
+        run_test_file(test_file, report)
     for failure in report.failures:
         print(f"FAILED {failure}", file=sys.stderr)
     uncovered = sorted(report.rule_ids - report.fired)

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from watchdog.events import FileSystemEventHandler
 from watchdog.observers import Observer
+from watchdog.observers.api import BaseObserver
 
 from ansible_collections.dbaops.mysql_ha.engine.rules.loader import RuleSet, RuleSetError, load_rule_set, rule_files
 
@@ -56,8 +57,8 @@ class RuleReloader:
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._last_event = 0.0
-        self._observer = None
-        self._thread = None
+        self._observer: BaseObserver | None = None
+        self._thread: threading.Thread | None = None
         self.status = {"loaded_at": time.time(), "checksum": self.current.checksum, "rules": len(self.current.rules),
                        "files": len(self.current.files), "reloads": 0, "failures": 0, "last_error": None,
                        "last_attempt_at": None, "last_live_latency_s": None}
@@ -70,12 +71,13 @@ class RuleReloader:
         self._wake.set()
 
     def start(self) -> RuleReloader:
-        self._observer = Observer()
+        observer = Observer()
         handler = _Handler(self)
         for path in self.paths:
             target = path if Path(path).is_dir() else str(Path(path).parent)
-            self._observer.schedule(handler, target, recursive=True)
-        self._observer.start()
+            observer.schedule(handler, target, recursive=True)
+        observer.start()
+        self._observer = observer
         self._thread = threading.Thread(target=self._run, name="mysqlha-reload", daemon=True)
         self._thread.start()
         return self

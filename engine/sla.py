@@ -24,7 +24,7 @@ from ansible_collections.dbaops.mysql_ha.engine.rules.loader import parse_durati
 
 SEVERITIES = ("P0", "P1", "P2", "P3")
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-DEFAULTS = {
+DEFAULTS: dict[str, dict[str, object]] = {
     "P0": {"ack_within": "2m", "repeat": "5m", "escalate_after": "5m", "business_hours_only": False, "notify": True},
     "P1": {"ack_within": "15m", "repeat": "30m", "escalate_after": "30m", "business_hours_only": False, "notify": True},
     "P2": {"ack_within": None, "repeat": "4h", "escalate_after": None, "business_hours_only": True, "notify": True},
@@ -115,7 +115,8 @@ def parse_sla(sla: dict | None, channels: set[str], business_hours: dict | None 
             given = {}
         for key in set(given) - FIELDS:
             problems.append(f"sla.{severity}.{key}: unknown field (fields: {', '.join(sorted(FIELDS))})")
-        merged = dict(DEFAULTS[severity], **{k: v for k, v in given.items() if k in FIELDS})
+        merged: dict = dict(DEFAULTS[severity])
+        merged.update({k: v for k, v in given.items() if k in FIELDS})
         tier_channels = tuple(merged.get("channels") or (sorted(channels) if severity == "P0" else ()))
         escalate_to = tuple(merged.get("escalate_to") or ())
         for name in tier_channels + escalate_to:

@@ -58,7 +58,7 @@ class AlertStore:
         self.db.close()
 
     def update(self, results: list[Result], evaluated: set[str], now: float | None = None,
-               clusters: set[str] | None = None, rule_ids: set[str] | None = None) -> list[tuple[dict, str, str]]:
+               clusters: set[str] | None = None, rule_ids: set[str] | None = None) -> list[tuple[dict, str | None, str | None]]:
         """Apply one evaluation; returns transitions ``(alert, old_state, new_state)``.
 
         An active alert whose target was not ``evaluated`` without error keeps its
@@ -67,7 +67,7 @@ class AlertStore:
         set (``rule_ids``) resolves.
         """
         now = time.time() if now is None else now
-        transitions = []
+        transitions: list[tuple[str, str | None, str | None]] = []
         seen = set()
         self.db.execute("BEGIN IMMEDIATE")
         try:

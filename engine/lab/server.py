@@ -262,7 +262,7 @@ def start_server(node: Node, options: list[str], args: tuple[str, ...] = (), die
 def _reap(pid: int | None) -> None:
     proc = _CHILDREN.get(pid or -1)
     if proc is not None and proc.poll() is not None:
-        _CHILDREN.pop(pid, None)
+        _CHILDREN.pop(pid or -1, None)
 
 
 def tail(path: str, lines: int = 8) -> str:
@@ -296,7 +296,7 @@ def wait_ready(node: Node, timeout: float, params: ConnectionParams) -> None:
 def stop_server(node: Node, timeout: float = 30) -> bool:
     """Stop a server this lab started: SIGCONT (it may be frozen), SIGTERM, then SIGKILL."""
     pid = node.pid
-    if not pid_runs_datadir(pid, node.datadir):
+    if pid is None or not pid_runs_datadir(pid, node.datadir):
         _reap(pid)
         return False
     for sig in (signal.SIGCONT, signal.SIGTERM):

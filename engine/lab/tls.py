@@ -55,6 +55,7 @@ def make_server_cert(directory: str, names: list[str], days: int = 365) -> tuple
     out = Path(directory)
     ca_cert = x509.load_pem_x509_certificate((out / "ca.pem").read_bytes())
     ca_key = serialization.load_pem_private_key((out / "ca-key.pem").read_bytes(), password=None)
+    assert isinstance(ca_key, ec.EllipticCurvePrivateKey), "the lab CA key is an EC key (make_ca)"
     key = ec.generate_private_key(ec.SECP256R1())
     alt_names: list[x509.GeneralName] = []
     for name in names:

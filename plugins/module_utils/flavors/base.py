@@ -52,7 +52,7 @@ class Dialect:
     variables = ()
     status_names = ()
     status_prefixes = ("wsrep%", "Rpl_semi_sync%")
-    privileges = {}
+    privileges = {}  # type: dict
 
     def __init__(self, version, warnings=()):
         self.version = version

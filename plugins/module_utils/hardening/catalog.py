@@ -282,7 +282,7 @@ CONTROLS = (
             {"cis_mysql_8": "9.2 Ensure 'SOURCE_SSL_VERIFY_SERVER_CERT' is Set to 'YES' or '1'"}),
 )
 
-_BY_ID = dict((c.id, c) for c in CONTROLS)
+_BY_ID = dict((c.id, c) for c in CONTROLS)  # type: ignore[attr-defined]  # slots set in __init__
 
 
 def control_by_id(control_id):

@@ -12,7 +12,7 @@ from ansible_collections.dbaops.mysql_ha.plugins.module_utils.collect.replicatio
 from ansible_collections.dbaops.mysql_ha.plugins.module_utils.connection import connect, resolve_params
 from ansible_collections.dbaops.mysql_ha.plugins.module_utils.errors import ConnectError
 
-from lab_helpers import run_module
+from lab_helpers import run_module, wait_for
 
 
 def create_login(lab, node, user, password, grants):
@@ -70,6 +70,52 @@ def test_the_minimal_monitor_grants_see_everything_in_one_round_trip(shared_lab)
     assert facts["collection"]["missing_privileges"] == []
     assert facts["collection"]["round_trips"] == 1
     assert facts["role"] == "replica" and facts["channels"][0]["io_running"] == "yes"
+
+
+def registered_replicas(lab, node="primary"):
+    with lab.session(node) as admin:
+        return int(admin.query("SHOW GLOBAL STATUS LIKE 'Slaves_connected'")[0]["Value"])
+
+
+def test_the_minimal_monitor_on_a_primary_sees_its_replicas_without_show_slave_hosts(shared_lab):
+    # SHOW SLAVE HOSTS needs REPLICATION MASTER ADMIN, which a monitor should not hold;
+    # PROCESS shows the binlog dump threads, one per replica: never an empty list.
+    wait_for(lambda: registered_replicas(shared_lab) == 2)
+    password = secrets.token_urlsafe(12)
+    create_login(shared_lab, "primary", "monitor_on_primary", password, ["SLAVE MONITOR, BINLOG MONITOR, PROCESS"])
+    result, _output = facts_as(shared_lab, "primary", "monitor_on_primary", password)
+    facts = result["ansible_facts"]["mysql_replication"]
+    assert facts["collection"]["missing_privileges"] == []
+    assert facts["role"] == "primary" and facts["replica_count"] == 2 and len(facts["replica_threads"]) == 2
+    assert [(r["server_id"], r["host"], r["source_id"]) for r in facts["replicas"]] == [(None, "127.0.0.1", 1)] * 2
+    # The admin may run SHOW SLAVE HOSTS: the registered replicas with their server ids.
+    admin, _output = run_module("replication_facts", {"login_host": "127.0.0.1", "login_port": shared_lab.node("primary").port,
+                                                      "config_file": shared_lab.client_file})
+    assert sorted(r["server_id"] for r in admin["ansible_facts"]["mysql_replication"]["replicas"]) == [2, 3]
+
+
+def test_a_login_without_process_on_a_primary_reports_replicas_unknown_and_process_missing(shared_lab):
+    wait_for(lambda: registered_replicas(shared_lab) == 2)
+    password = secrets.token_urlsafe(12)
+    create_login(shared_lab, "primary", "no_process", password, ["SLAVE MONITOR, BINLOG MONITOR"])
+    result, _output = facts_as(shared_lab, "primary", "no_process", password)
+    assert not result.get("failed"), result
+    facts = result["ansible_facts"]["mysql_replication"]
+    assert facts["replicas"] is None and facts["replica_threads"] is None  # unknown, not []
+    (missing,) = facts["collection"]["missing_privileges"]
+    assert missing["privileges"] == ["PROCESS"] and missing["statement"].startswith("SELECT ID, USER, HOST")
+    # Slaves_connected needs no privilege: the count and the role are still right.
+    assert facts["replica_count"] == 2 and facts["role"] == "primary"
+
+
+def test_a_login_without_process_on_a_server_without_replicas_knows_there_are_none(shared_lab):
+    assert registered_replicas(shared_lab, "replica1") == 0
+    password = secrets.token_urlsafe(12)
+    create_login(shared_lab, "replica1", "no_process_replica", password, ["SLAVE MONITOR, BINLOG MONITOR"])
+    result, _output = facts_as(shared_lab, "replica1", "no_process_replica", password)
+    facts = result["ansible_facts"]["mysql_replication"]
+    assert facts["collection"]["missing_privileges"] == []
+    assert facts["replicas"] == [] and facts["replica_count"] == 0 and facts["role"] == "replica"
 
 
 def test_wrong_password_fails_naming_the_host_and_never_echoes_the_password(shared_lab):

@@ -68,6 +68,12 @@ class Collection:
         self._results.pop(sql)
         return None
 
+    def missing(self, sql, privileges, message, errno=1227):
+        """Record a privilege the login lacks although ``sql`` ran: the server hid rows
+        (PROCESSLIST shows a login without PROCESS its own threads only) instead of failing."""
+        self.missing_privileges.append({"statement": short_sql(sql), "privileges": list(privileges),
+                                        "errno": errno, "message": message})
+
     def report(self, **extra):
         """The ``collection`` fact: time, round trips, statements, errors, missing privileges, warnings."""
         report = {

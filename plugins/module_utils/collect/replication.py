@@ -60,6 +60,46 @@ def _role(channels, replica_count, galera, group):
     return "standalone"
 
 
+def _client_host(client):
+    """``10.0.0.5:51234`` -> ``10.0.0.5`` (a processlist HOST column)."""
+    return client.rsplit(":", 1)[0] if client and ":" in client else client
+
+
+def _replica_facts(collection, host_rows, dump_rows, registered, server_id):
+    """``replicas``, ``replica_threads`` and ``replica_count``; a list is None when unknown.
+
+    SHOW SLAVE HOSTS / SHOW REPLICAS lists the registered replicas, but needs
+    REPLICATION MASTER ADMIN / REPLICATION SLAVE, which a monitor should not
+    hold (the statement is optional).  Without it the replicas are the binlog
+    dump threads of the processlist (server_id and port unknown), which only a
+    login with PROCESS sees: any other login sees its own threads, silently.
+    MariaDB tells every login how many replicas are registered
+    (``Slaves_connected``, ``registered`` here): a login that sees fewer dump
+    threads than that cannot see them, which is a missing PROCESS privilege and
+    leaves both lists null, never an empty, healthy-looking list.
+    """
+    replicas, threads = connected_replicas(host_rows, dump_rows)
+    if dump_rows is None:
+        threads = None  # the statement failed; Collection.rows recorded why
+    elif registered is not None and len(threads) < registered:
+        sql = collection.dialect.dump_threads_sql()
+        collection.missing(sql, [collection.dialect.needed_privilege(sql) or "PROCESS"],
+                           "the server has %d registered replica(s) (Slaves_connected) and this login sees %d "
+                           "binlog dump thread(s): without PROCESS the processlist shows a login its own threads "
+                           "only (inferred; the server hides rows rather than failing)" % (registered, len(threads)))
+        threads = None
+    if host_rows is None:
+        if threads is None:
+            replicas = None
+        elif registered == 0:
+            replicas = []
+        else:
+            replicas = [{"server_id": None, "host": _client_host(t["client"]), "port": None,
+                         "source_id": server_id, "uuid": None} for t in threads]
+    count = max(len(replicas or ()), len(threads or ()), registered or 0)
+    return replicas, threads, count
+
+
 def _gtid_facts(dialect, variables, errors):
     flavor = dialect.flavor
     executed = as_text(dialect.gtid_executed_from(variables)) or ""
@@ -128,8 +168,8 @@ def collect_replication(session, heartbeat_table=None, heartbeat_server_id=None,
         connection_status_rows=extra.get(mysql_flavor.PS_CONNECTION_STATUS_SQL),
         worker_rows=extra.get(mysql_flavor.PS_APPLIER_WORKERS_SQL),
     ) if replica_rows is not None else []
-    replicas, dump_threads = connected_replicas(host_rows, dump_rows)
-    replica_count = max(len(replicas), len(dump_threads))
+    replicas, dump_threads, replica_count = _replica_facts(
+        collection, host_rows, dump_rows, as_int(status.get("slaves_connected")), as_int(variables.get("server_id")))
     galera = galera_facts(variables, status)
     server_uuid = as_text(variables.get("server_uuid"))
     group = group_replication_facts(variables, extra.get(mysql_flavor.PS_GROUP_MEMBERS_SQL), server_uuid)

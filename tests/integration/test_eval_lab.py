@@ -42,3 +42,31 @@ def test_eval_on_captured_lab_facts(make_lab, tmp_path, mysqlha):
     dead, proc = evaluate_captured(mysqlha, analyse(lab), tmp_path, "primary_killed")
     assert [(a["rule"], a["severity"]) for a in dead] == [("primary_dead", "P0")]
     assert dead[0]["instance"] == lab.node("primary").address and "refused" in dead[0]["summary"]
+
+
+def test_a_killed_replica_raises_replica_unreachable_and_p1_when_it_was_the_last(make_lab, tmp_path, mysqlha):
+    lab = make_lab(replicas=2)
+    lab.kill("replica2")
+    one_down, proc = evaluate_captured(mysqlha, analyse(lab), tmp_path, "one_replica_down")
+    assert [(a["rule"], a["instance"], a["severity"]) for a in one_down] == [
+        ("replica_unreachable", lab.node("replica2").address, "P2")]
+    assert "refused" in one_down[0]["summary"] and proc.returncode == 0   # P2 is below --fail-on P1
+    lab.kill("replica1")
+    both_down, proc = evaluate_captured(mysqlha, analyse(lab), tmp_path, "both_replicas_down")
+    assert sorted((a["rule"], a["instance"], a["severity"]) for a in both_down) == sorted([
+        ("replica_unreachable", lab.node("replica1").address, "P1"),
+        ("replica_unreachable", lab.node("replica2").address, "P1")])
+    assert proc.returncode == 1
+
+
+def test_every_member_frozen_pages_cluster_unreachable(make_lab, tmp_path, mysqlha):
+    lab = make_lab(replicas=2)
+    for node in lab.nodes:
+        lab.freeze(node)
+    try:
+        frozen, proc = evaluate_captured(mysqlha, analyse(lab, connect_timeout=1), tmp_path, "all_frozen")
+    finally:
+        for node in lab.nodes:
+            lab.thaw(node)
+    assert [(a["rule"], a["severity"]) for a in frozen] == [("cluster_unreachable", "P0")]
+    assert "hung 3" in frozen[0]["summary"] and proc.returncode == 1

@@ -213,8 +213,9 @@ def test_a_lifetime_that_expires_a_service_account_is_refused_even_with_the_opt_
     with pytest.raises(HardeningError, match=r"service account\(s\) 'app'@'%' \(profile service_accounts\)"):
         plan_hardening(lifetime_server(0), profile, expiry_context(ages, allow=True))
     # A service account the lifetime does not expire is no obstacle.
-    plan_hardening(lifetime_server(0), {"service_accounts": ["fresh"]}, expiry_context(mariadb_ages(
-        INSTALL_DB_ACCOUNTS[4]), allow=False))
+    (action,) = plan_hardening(lifetime_server(0), {"service_accounts": ["fresh"]},
+                               expiry_context(mariadb_ages(INSTALL_DB_ACCOUNTS[4]), allow=False))
+    assert action.control == "password_lifetime" and action.expires == []
 
 
 def test_lowering_the_lifetime_lists_only_the_accounts_it_newly_expires():
@@ -255,7 +256,7 @@ def mysql_row(user, host, plugin="caching_sha2_password", password_expired="N", 
 
     when = None if last_changed_days is None else NOW - last_changed_days * DAY
     return {"User": user, "Host": host, "plugin": plugin, "password_expired": password_expired,
-            "password_last_changed": None if when is None else datetime.datetime.utcfromtimestamp(when),
+            "password_last_changed": None if when is None else datetime.datetime(1970, 1, 1) + datetime.timedelta(seconds=when),
             "password_lifetime": password_lifetime, "account_locked": account_locked,
             "password_last_changed_epoch": when, "server_now": NOW}
 

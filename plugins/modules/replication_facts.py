@@ -406,7 +406,10 @@ ansible_facts:
                   returned: always
                   type: str
         replicas:
-          description: Replicas registered with this server (SHOW REPLICAS / SHOW SLAVE HOSTS).
+          description: Replicas registered with this server (SHOW REPLICAS / SHOW SLAVE HOSTS), or, for
+            a login that may not run those, the binlog dump threads it sees (host only; server_id and
+            port null). null when replicas are connected that the login cannot see (PROCESS missing; see
+            collection.missing_privileges). Null when not applicable.
           returned: always
           type: list
           elements: dict
@@ -432,7 +435,8 @@ ansible_facts:
               returned: always
               type: str
         replica_threads:
-          description: Binlog dump threads serving replicas (needs PROCESS).
+          description: Binlog dump threads serving replicas (needs PROCESS); null when the login cannot
+            see them. Null when not applicable.
           returned: always
           type: list
           elements: dict

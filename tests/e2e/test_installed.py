@@ -159,3 +159,20 @@ def test_installed_eval_pages_primary_dead_from_a_killed_primarys_failed_result(
         assert [(a["rule"], a["instance"]) for a in alerts if a["severity"] == "P0"] == [("primary_dead", primary.address)]
         assert proc.returncode == 1, proc.stderr
         assert f"member0.json: {primary.address} could not be read (refused)" in proc.stderr
+
+
+def test_installed_role_converges_the_monitor_account_with_login_options(installed, lab_with_ops_login):
+    primary = lab_with_ops_login.by_role("primary")[0]
+    play = [{"name": "role", "hosts": "localhost", "gather_facts": False,
+             "roles": [{"role": "dbaops.mysql_ha.monitor_user", "vars": {
+                 "mysqlha_login_host": "127.0.0.1", "mysqlha_login_port": primary.port,
+                 "mysqlha_login_user": LOGIN, "mysqlha_login_password": "{{ password }}",
+                 "mysqlha_monitor_password": "{{ password }}", "mysqlha_monitor_require_tls": False}}]}]
+    (installed.work / "role.yml").write_text(yaml.safe_dump(play, sort_keys=False))
+    (installed.work / "role.vars.json").write_text(json.dumps(
+        {"password": PASSWORD, "ansible_python_interpreter": str(installed.bin / "python")}))
+    proc = installed.run("ansible-playbook", "-i", "localhost,", "-c", "local", "-e", "@role.vars.json", "role.yml")
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
+    assert "changed=1" in proc.stdout and PASSWORD not in proc.stdout + proc.stderr
+    with lab_with_ops_login.session(primary) as admin:
+        assert admin.query("SELECT user FROM mysql.user WHERE user = 'mysqlha_monitor'")

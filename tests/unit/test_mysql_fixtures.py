@@ -123,6 +123,8 @@ def test_mysql84_security_facts_read_dynamic_privileges_audit_log_and_the_passwo
     assert facts["audit"]["plugin"] == "audit_log" and facts["audit"]["enabled"] is True
     assert facts["password_policy"]["validation"] == "validate_password"
     assert facts["tls"]["require_secure_transport"] is True
+    # 8.4 has no have_ssl: a configured certificate means TLS is on (hardening must not think it off).
+    assert facts["tls"]["have_ssl"] is None and facts["tls"]["enabled"] is True
     # Days left are counted from today to the fixture certificate's expiry, whenever this runs.
     assert abs(facts["tls"]["cert_days_left"] - days_until(session_value("mysql84_security", "Ssl_server_not_after"))) <= 1
     assert facts["test_databases"] == ["test"]

@@ -103,10 +103,15 @@ def _password_policy(variables, plugins):
 
 def _tls(variables, session_status, tls_of_connection):
     have = as_text(variables.get("have_ssl")) or as_text(variables.get("have_openssl"))
+    if have is None and as_text(variables.get("ssl_cert")) and as_text(variables.get("ssl_key")):
+        # MySQL 8.4 removed have_ssl: TLS is always built in, and on when a certificate is configured.
+        enabled = True
+    else:
+        enabled = (have or "").upper() == "YES"
     versions = [v.strip() for v in (as_text(variables.get("tls_version")) or "").split(",") if v.strip()]
     not_after = as_text(session_status.get("ssl_server_not_after"))
     return {
-        "enabled": (have or "").upper() == "YES",
+        "enabled": enabled,
         "have_ssl": have,
         "versions": versions,
         "require_secure_transport": as_bool(variables.get("require_secure_transport")),

@@ -229,8 +229,7 @@ def option_file_entries(path, depth=0):
                 raise ConfigError("option file %s line %d: !%s names nothing" % (path, number, keyword))
             if keyword == "include":
                 if os.path.exists(target):
-                    for item in option_file_entries(target, depth + 1):
-                        yield item
+                    yield from option_file_entries(target, depth + 1)
                 continue
             try:
                 names = sorted(name for name in os.listdir(target)
@@ -239,8 +238,7 @@ def option_file_entries(path, depth=0):
                 raise ConfigError("option file %s line %d: cannot read !includedir %s: %s"
                                   % (path, number, target, exc.strerror or exc))
             for name in names:
-                for item in option_file_entries(os.path.join(target, name), depth + 1):
-                    yield item
+                yield from option_file_entries(os.path.join(target, name), depth + 1)
             continue
         if text[0] == "[":
             end = text.find("]")

@@ -73,8 +73,8 @@ def _login(address: str) -> dict:
 
 
 def _save(name: str, what: str) -> dict:
-    return {"name": f"save {name}", "ansible.builtin.copy": {"dest": f"{{{{ out }}}}/{name}.json",
-                                                              "content": f"{{{{ {what} | to_json }}}}"}}
+    copy = {"dest": f"{{{{ out }}}}/{name}.json", "content": f"{{{{ {what} | to_json }}}}"}
+    return {"name": f"save {name}", "ansible.builtin.copy": copy}
 
 
 @pytest.fixture
@@ -111,7 +111,10 @@ def test_installed_modules_work_with_login_options_a_non_ascii_password_and_no_o
     proc = _play(installed, tasks, {"password": PASSWORD})
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
     assert PASSWORD not in proc.stdout + proc.stderr
-    load = lambda name: json.loads((installed.work / f"{name}.json").read_text())  # noqa: E731
+
+    def load(name):
+        return json.loads((installed.work / f"{name}.json").read_text())
+
     topology = load("topology")
     assert topology["cluster"]["analysis"]["code"] == "ok" and topology["cluster"]["primary"] == primary
     assert topology["cluster"]["reachable_count"] == 3

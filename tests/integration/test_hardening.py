@@ -42,6 +42,11 @@ def failing_controls(lab):
     return {f["control"] for f in result["ansible_facts"]["mysql_security"]["findings"]}
 
 
+ALL_CONTROLS = ("anonymous_accounts", "remote_root", "test_database", "local_infile", "remote_accounts_tls",
+                "require_secure_transport", "audit_log", "password_validation", "password_lifetime", "sql_mode_strict",
+                "symbolic_links", "secure_file_priv")
+
+
 def test_check_mode_then_apply_then_idempotent(lab):
     fragment = os.path.join(lab.base, "99-hardening.cnf")
     files = os.path.join(lab.base, "files")             # secure_file_priv must exist, or the server would not restart
@@ -266,8 +271,9 @@ def test_with_the_opt_in_exactly_the_accounts_it_names_are_expired_and_every_oth
         admin.execute("UPDATE mysql.global_priv SET Priv = JSON_REMOVE(Priv, '$.password_last_changed') "
                       "WHERE User = %s AND Host = 'localhost'", (me,))
         admin.execute("FLUSH PRIVILEGES")
-    logins = dict(install_db_logins(lab), **{"root over the socket": (me, "", True), "app_old": ("app_old", password, False),
-                                            "app_new": ("app_new", password, False), "app_never": ("app_never", password, False)})
+    logins = dict(install_db_logins(lab))
+    logins.update({"root over the socket": (me, "", True), "app_old": ("app_old", password, False),
+                   "app_new": ("app_new", password, False), "app_never": ("app_never", password, False)})
     before = try_logins(lab, logins)
     assert set(before.values()) == {"ok"}, before
 
@@ -303,9 +309,7 @@ def test_test_database_keeps_other_databases_starting_with_test_and_their_grants
         admin.execute("INSERT INTO mysql.db (Host, Db, User, Select_priv) VALUES ('%%', %s, '', 'Y')", ("test\\_%",))
         admin.execute("FLUSH PRIVILEGES")
     args = {"login_host": "127.0.0.1", "login_port": lab.node("primary").port, "config_file": lab.client_file,
-            "profile": dict((c, c == "test_database") for c in ("anonymous_accounts", "remote_root", "test_database",
-                            "local_infile", "remote_accounts_tls", "require_secure_transport", "audit_log",
-                            "password_validation", "password_lifetime", "sql_mode_strict", "symbolic_links", "secure_file_priv"))}
+            "profile": dict((c, c == "test_database") for c in ALL_CONTROLS)}
     result, _output = run_module("hardening", args)
     assert result["changed"] is True and result["applied"] == ["test_database"], result
     assert any("testimonials (grants in mysql.db)" in w for w in result.get("warnings", [])), result

@@ -73,17 +73,27 @@ def run_lab(args: argparse.Namespace) -> int:
 SEVERITY_ORDER = ("P0", "P1", "P2", "P3")
 
 
+def default_rules() -> str:
+    """./rules when there is one, else the default pack installed with the package."""
+    from pathlib import Path
+
+    from ansible_collections.dbaops.mysql_ha.engine.rules.loader import PACKAGED_RULES
+
+    return "rules" if Path("rules").is_dir() else str(PACKAGED_RULES)
+
+
 def run_check(args: argparse.Namespace) -> int:
     from ansible_collections.dbaops.mysql_ha.engine.rules.loader import RuleSetError, load_rule_set
 
     try:
-        rule_set = load_rule_set(args.paths or ["rules"])
+        rule_set = load_rule_set(args.paths or [default_rules()])
     except RuleSetError as exc:
         for error in exc.errors:
             print(error, file=sys.stderr)
         print(f"mysqlha check: {len(exc.errors)} error(s)", file=sys.stderr)
         return 1
-    print(f"ok: {len(rule_set.rules)} rules in {len(rule_set.files)} files")
+    where = "" if args.paths else f" ({default_rules()})"
+    print(f"ok: {len(rule_set.rules)} rules in {len(rule_set.files)} files{where}")
     return 0
 
 
@@ -101,16 +111,21 @@ MAX_RULE_ERRORS_SHOWN = 20
 
 def run_eval(args: argparse.Namespace) -> int:
     from ansible_collections.dbaops.mysql_ha.engine.rules.evaluate import evaluate, rules_failing_everywhere
-    from ansible_collections.dbaops.mysql_ha.engine.rules.loader import RuleSetError, load_rule_set
+    from ansible_collections.dbaops.mysql_ha.engine.rules.loader import RuleSetError, load_rule_set, parse_duration
     from ansible_collections.dbaops.mysql_ha.engine.rules.snapshot import load_facts
     from ansible_collections.dbaops.mysql_ha.engine.state import AlertStore
 
     try:
-        rule_set = load_rule_set([args.rules])
+        max_age = parse_duration(args.max_age)
+    except ValueError as exc:
+        print(f"mysqlha eval: --max-age: {exc}", file=sys.stderr)
+        return Exit.UNUSABLE
+    try:
+        rule_set = load_rule_set([args.rules or default_rules()])
     except RuleSetError as exc:
         print("\n".join(exc.errors), file=sys.stderr)
         return Exit.UNUSABLE
-    loaded = load_facts(args.facts, default_cluster=args.cluster)
+    loaded = load_facts(args.facts, default_cluster=args.cluster, max_age=max_age)
     for warning in loaded.warnings:
         print(f"mysqlha eval: warning: {warning}", file=sys.stderr)
     for error in loaded.errors:
@@ -175,13 +190,15 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     _lab_parser(sub)
     check = sub.add_parser("check", help="validate rule files (file:line: message, exit 1 on any error)")
-    check.add_argument("paths", nargs="*", help="rule files or directories (default ./rules)")
+    check.add_argument("paths", nargs="*", help="rule files or directories (default ./rules, else the installed default pack)")
     evaluate = sub.add_parser("eval", help="evaluate rules once against fact JSON")
-    evaluate.add_argument("--rules", default="rules", help="rule directory or file")
+    evaluate.add_argument("--rules", default=None, help="rule directory or file (default ./rules, else the installed default pack)")
+    evaluate.add_argument("--max-age", default="15m", metavar="DURATION",
+                          help="facts collected longer ago count as a member that did not report (default 15m; 0: no check)")
     evaluate.add_argument("--facts", nargs="+", required=True,
                           help="module results, fact-cache files or directories, or snapshots (JSON)")
     evaluate.add_argument("--cluster", default="default", help="cluster name for facts without a topology")
-    evaluate.add_argument("--format", choices=["json", "table"], default="table")
+    evaluate.add_argument("--format", choices=["json", "table"], default="table", help="table (default) or JSON lines")
     evaluate.add_argument("--fail-on", choices=list(SEVERITY_ORDER),
                           help="exit 1 when an alert this severe or worse fires (2: unusable input or rules)")
     test = sub.add_parser("test", help="rule unit tests (a timeline of facts in, expected alerts out)")

@@ -25,6 +25,8 @@ from ansible_collections.dbaops.mysql_ha.engine.rules.expr import (
 from ansible_collections.dbaops.mysql_ha.engine.schemas import load_schema
 
 RULE_SCHEMA = load_schema("rule.schema.json")
+# The default pack shipped with the package (the repository's rules/).
+PACKAGED_RULES = Path(__file__).resolve().parents[2] / "rules"
 MAX_FILE_BYTES = 1024 * 1024
 RULE_SUFFIXES = (".yml", ".yaml")
 SCOPES = ("instance", "channel", "cluster", "member")

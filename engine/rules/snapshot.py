@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import copy
 import json
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -32,6 +33,9 @@ from ansible_collections.dbaops.mysql_ha.plugins.module_utils.errors import REAC
 
 MAX_FACTS_BYTES = 64 * 1024 * 1024
 MAX_MESSAGE = 300
+# Facts older than this (seconds) are a member that did not report: a fact cache keeps a
+# failed host's last good facts.  0 or None: no check.
+DEFAULT_MAX_AGE = 900.0
 
 
 class SnapshotError(ValueError):
@@ -73,8 +77,10 @@ class _Validators:
 
 
 class _Loader:
-    def __init__(self, default_cluster: str):
+    def __init__(self, default_cluster: str, max_age: float | None = DEFAULT_MAX_AGE, now: float | None = None):
         self.default_cluster = default_cluster
+        self.max_age = max_age
+        self.now = time.time() if now is None else now
         self.v = _Validators()
         self.clusters: dict = {}
         self.loose_members: list[tuple[str, str, dict]] = []   # (source, address, facts) without a topology
@@ -102,6 +108,16 @@ class _Loader:
     def absorb(self, document, source: str, depth: int = 0) -> None:
         if not isinstance(document, dict):
             self.errors.append(f"{source}: expected a JSON object of facts, got {type(document).__name__}")
+            return
+        payload = document.get("__payload__")
+        if isinstance(payload, str) and len(document) == 1 and depth < 2:
+            # ansible-core >= 2.19 writes each fact-cache entry as {"__payload__": "<JSON text>"}.
+            try:
+                inner = json.loads(payload)
+            except (ValueError, RecursionError) as exc:
+                self.errors.append(f"{source}: fact-cache payload is not JSON ({_short(exc, 160)})")
+                return
+            self.absorb(inner, source, depth + 1)
             return
         if isinstance(document.get("results"), list) and depth == 0:  # a registered loop
             for index, item in enumerate(document["results"]):
@@ -206,6 +222,31 @@ class _Loader:
                 else:
                     target["security"][address] = security
 
+    def _age(self, facts: dict) -> float | None:
+        collected = (facts.get("collection") or {}).get("collected_at") if facts.get("reachable") else None
+        if isinstance(collected, bool) or not isinstance(collected, (int, float)):
+            return None
+        return self.now - collected
+
+    def _expire_stale(self) -> None:
+        """Facts older than max_age become members that did not report (and the cluster is analysed again)."""
+        if not self.max_age:
+            return
+        for name, data in self.clusters.items():
+            stale = {}
+            for address, facts in data["members"].items():
+                age = self._age(facts)
+                if age is not None and age > self.max_age:
+                    stale[address] = {"instance": address, "reachable": False, "reachability": "stale", "errno": None,
+                                      "error": f"{address}: no fresh facts: last collected {age:.0f}s ago, "
+                                               f"more than the max age of {self.max_age:.0f}s"}
+                    self.warnings.append(f"{name}/{address}: facts are {age:.0f}s old (max age {self.max_age:.0f}s); "
+                                         "counted as a member that did not report")
+            if stale:
+                known_primary = (data["cluster"] or {}).get("primary")
+                data["members"].update(stale)
+                data["cluster"] = analyze_cluster(data["members"], name=name, known_primary=known_primary)
+
     def finish(self) -> LoadedFacts:
         home = {address: name for name, data in self.clusters.items() for address in data["members"]}
         for _source, address, facts in self.loose_members:
@@ -224,14 +265,16 @@ class _Loader:
         for name, data in self.clusters.items():
             if data["cluster"] is None:
                 data["cluster"] = analyze_cluster(data["members"], name=name)
+        self._expire_stale()
         if not any(data["members"] for data in self.clusters.values()):
             self.errors.append("no member facts to evaluate: every input was unusable or held security facts only")
         return LoadedFacts({"clusters": self.clusters}, self.warnings, self.errors)
 
 
-def facts_from_documents(documents: list, default_cluster: str = "default") -> LoadedFacts:
+def facts_from_documents(documents: list, default_cluster: str = "default",
+                         max_age: float | None = DEFAULT_MAX_AGE) -> LoadedFacts:
     """Facts already in memory (registered module results, ansible_facts), loaded as from files."""
-    loader = _Loader(default_cluster)
+    loader = _Loader(default_cluster, max_age)
     for index, document in enumerate(documents):
         loader.absorb(document, f"facts[{index}]")
     return loader.finish()
@@ -259,9 +302,10 @@ def _read_json(path: Path, loader: _Loader) -> None:
     loader.absorb(document, str(path))
 
 
-def load_facts(paths: list[str], default_cluster: str = "default") -> LoadedFacts:
+def load_facts(paths: list[str], default_cluster: str = "default", max_age: float | None = DEFAULT_MAX_AGE,
+               now: float | None = None) -> LoadedFacts:
     """Facts from files and fact-cache directories; unusable files are listed in ``errors``."""
-    loader = _Loader(default_cluster)
+    loader = _Loader(default_cluster, max_age, now)
     for raw in paths:
         path = Path(raw)
         if path.is_dir():

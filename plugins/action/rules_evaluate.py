@@ -10,7 +10,8 @@ from ansible.plugins.action import ActionBase
 
 SEVERITIES = ("P0", "P1", "P2", "P3")
 ARGUMENT_SPEC = dict(
-    rules=dict(type="path", required=True),
+    rules=dict(type="path"),
+    max_age=dict(type="int", default=900),
     facts=dict(type="raw", required=True),
     cluster=dict(type="str", default="default"),
     fail_on=dict(type="str", choices=list(SEVERITIES)),
@@ -37,11 +38,13 @@ class ActionModule(ActionBase):
             return result
         documents = args["facts"] if isinstance(args["facts"], list) else [args["facts"]]
         try:
-            rule_set = load_rule_set([args["rules"]])
+            from ansible_collections.dbaops.mysql_ha.engine.rules.loader import PACKAGED_RULES
+
+            rule_set = load_rule_set([args["rules"] or str(PACKAGED_RULES)])
         except RuleSetError as exc:
             result.update(failed=True, msg="rules do not load:\n" + "\n".join(exc.errors), rule_errors=exc.errors)
             return result
-        loaded = facts_from_documents(documents, default_cluster=args["cluster"])
+        loaded = facts_from_documents(documents, default_cluster=args["cluster"], max_age=args["max_age"])
         snapshot = loaded.snapshot
         results, errors, evaluated = evaluate(rule_set, snapshot)
         broken = rules_failing_everywhere(rule_set, snapshot, errors)

@@ -184,6 +184,7 @@ def analyze_cluster(members, name=None, known_primary=None, resolve=None):
         codes["no_writable_primary"] = "no member is writable"
 
     errant = {}
+    stopped = []
     errant_counts = {}
     lag = {}
     behind = {}
@@ -195,7 +196,7 @@ def analyze_cluster(members, name=None, known_primary=None, resolve=None):
         lag[replica] = _lag_to(tree, sources, primary, replica)
         channels = [c for _s, c in sources.get(replica, [])]
         if any(not _replicating(c) for c in channels):
-            codes.setdefault("replication_stopped", "replication is not running on %s" % replica)
+            stopped.append(replica)
         if primary_gtid is None:
             continue
         flavor = facts.get("flavor")
@@ -207,6 +208,8 @@ def analyze_cluster(members, name=None, known_primary=None, resolve=None):
         if count:
             errant[replica] = text
             errant_counts[replica] = count
+    if stopped:
+        codes["replication_stopped"] = "replication is not running on %s" % ", ".join(sorted(stopped))
     if errant:
         codes["errant_gtid"] = "; ".join("%s has %s" % (r, t) for r, t in sorted(errant.items()))
 

@@ -17,7 +17,9 @@ __all__ = ["failure_fields", "MysqlhaError", "ConfigError", "ConnectError", "Que
 #   tls          the TLS handshake or certificate check failed
 #   lost         the server closed the connection mid-query
 #   error        anything else the server said
-REACHABILITY_KINDS = ("refused", "unreachable", "hung", "overloaded", "auth", "tls", "lost", "error")
+#   stale        (engine only) recorded facts older than the evaluation's max age: the host did
+#                not report again (a fact cache keeps a failed host's old facts)
+REACHABILITY_KINDS = ("refused", "unreachable", "hung", "overloaded", "auth", "tls", "lost", "error", "stale")
 
 
 class MysqlhaError(Exception):

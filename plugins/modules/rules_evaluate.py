@@ -21,9 +21,8 @@ author:
   - dbaops team (@dbaops)
 options:
   rules:
-    description: Rule directory or file on the controller.
+    description: Rule directory or file on the controller. Default, the default pack shipped with this collection.
     type: path
-    required: true
   facts:
     description:
       - Registered results of the fact modules, or their C(ansible_facts), or a list of them. A C(topology_facts)
@@ -38,6 +37,12 @@ options:
     description: Fail when an alert this severe or worse (P0 is the most severe) is firing.
     type: str
     choices: [P0, P1, P2, P3]
+  max_age:
+    description:
+      - Facts collected more than this many seconds ago (C(collection.collected_at)) count as a member that did not
+        report (C(reachability=stale)), so a fact cache that kept a failed host's old facts still pages. 0 disables.
+    type: int
+    default: 900
 attributes:
   check_mode:
     support: full
@@ -99,4 +104,14 @@ counts:
   description: Firing alerts per severity.
   returned: always
   type: dict
+facts_errors:
+  description: Fact documents that could not be used, each naming the document and why; the task fails when any.
+  returned: always
+  type: list
+  elements: str
+rules_failing_everywhere:
+  description: Ids of rules that errored on every target (they checked nothing); the task fails when any.
+  returned: always
+  type: list
+  elements: str
 """

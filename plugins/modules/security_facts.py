@@ -424,6 +424,11 @@ ansible_facts:
               returned: always
               type: list
               elements: str
+            collected_at:
+              description: When the facts were read, in seconds since the epoch (UTC); mysqlha eval counts
+                facts older than --max-age as a member that did not report. Null when not applicable.
+              returned: always
+              type: float
 """
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib

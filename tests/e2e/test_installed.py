@@ -179,3 +179,51 @@ def test_installed_role_converges_the_monitor_account_with_login_options(install
     assert "changed=1" in proc.stdout and PASSWORD not in proc.stdout + proc.stderr
     with lab_with_ops_login.session(primary) as admin:
         assert admin.query("SELECT user FROM mysql.user WHERE user = 'mysqlha_monitor'")
+
+
+def test_installed_eval_reads_ansibles_fact_cache_and_pages_a_host_whose_cached_facts_went_stale(
+        installed, lab_with_ops_login):
+    lab = lab_with_ops_login
+    hosts = {n.name: {"ansible_connection": "local", "mysql_port": n.port} for n in lab.nodes}
+    (installed.work / "cache-inventory.json").write_text(json.dumps({"all": {"hosts": hosts}}))
+    play = [{"name": "facts into the cache", "hosts": "all", "gather_facts": False, "tasks": [
+        {"name": "replication facts", "ignore_errors": True, "dbaops.mysql_ha.replication_facts": {
+            "login_host": "127.0.0.1", "login_port": "{{ mysql_port }}", "login_user": LOGIN,
+            "login_password": "{{ password }}", "connect_timeout": 2}}]}]
+    (installed.work / "cache.yml").write_text(yaml.safe_dump(play, sort_keys=False))
+    (installed.work / "cache.vars.json").write_text(json.dumps(
+        {"password": PASSWORD, "ansible_python_interpreter": str(installed.bin / "python")}))
+    cache = installed.work / "fact-cache"
+    settings = {"ANSIBLE_CACHE_PLUGIN": "jsonfile", "ANSIBLE_CACHE_PLUGIN_CONNECTION": str(cache)}
+
+    def gather():
+        return installed.run("ansible-playbook", "-i", "cache-inventory.json", "-e", "@cache.vars.json", "cache.yml",
+                             **settings)
+
+    def evaluate():
+        return installed.run("mysqlha", "eval", "--facts", cache, "--format", "json", "--cluster", "prod")
+
+    assert gather().returncode == 0
+    healthy = evaluate()     # no --rules, and no rules/ here: the installed default pack
+    assert healthy.returncode == 0, healthy.stderr
+    assert not [a for a in map(json.loads, healthy.stdout.splitlines()) if a["severity"] != "P3"]
+
+    # replica2's cache entry is an hour old; then replica2 dies and the next run leaves that entry as it was.
+    (entry,) = [p for p in cache.iterdir() if p.name.endswith("replica2")]
+    wrapped = json.loads(entry.read_text())
+    facts = json.loads(wrapped["__payload__"]) if "__payload__" in wrapped else wrapped
+    facts["mysql_replication"]["collection"]["collected_at"] -= 3600
+    entry.write_text(json.dumps({"__payload__": json.dumps(facts)} if "__payload__" in wrapped else facts))
+    lab.kill("replica2")
+    gather()
+    stale = evaluate()
+    alerts = [(a["rule"], a["instance"], a["severity"]) for a in map(json.loads, stale.stdout.splitlines())
+              if a["severity"] != "P3"]
+    assert alerts == [("replica_unreachable", lab.node("replica2").address, "P2")], stale.stdout + stale.stderr
+    assert "counted as a member that did not report" in stale.stderr
+
+
+def test_installed_check_uses_the_installed_default_pack_where_there_is_no_rules_directory(installed, tmp_path):
+    proc = installed.run("mysqlha", "check", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith("ok: ") and str(installed.package / "rules") in proc.stdout

@@ -196,3 +196,9 @@ def test_host_resolver_caches_answers_for_its_ttl(monkeypatch):
     now[0] = 61.0
     resolver("db1")
     assert calls == ["db1", "gone.invalid", "db1"]
+
+
+def test_replication_stopped_names_every_replica_that_stopped():
+    cluster = analyze_cluster({P: server(), R1: replica(io="connecting", lag=None), R2: replica(sql=False, lag=None),
+                               R3: replica()})
+    assert cluster["analysis"]["details"]["replication_stopped"] == f"replication is not running on {R1}, {R2}"

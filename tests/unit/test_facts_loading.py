@@ -136,3 +136,59 @@ def test_a_missing_or_special_path_is_named(tmp_path):
     loaded = load_facts([str(tmp_path / "nope.json"), "/dev/null"])
     assert any("nope.json: no such facts file" in e for e in loaded.errors)
     assert any("/dev/null: not a regular file" in e for e in loaded.errors)
+
+
+def test_an_ansible_2_19_fact_cache_entry_is_unwrapped(tmp_path):
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    facts = {"mysql_replication": build_member(P, {"role": "primary"})}
+    (cache / "s1_db1").write_text(json.dumps({"__payload__": json.dumps(facts)}))
+    (cache / "s1_db2").write_text(json.dumps({"__payload__": "{not json"}))
+    loaded = load_facts([str(cache)])
+    assert list(loaded.snapshot["clusters"]["default"]["members"]) == [P]
+    assert loaded.errors == [f"{cache / 's1_db2'}: fact-cache payload is not JSON (Expecting property name enclosed "
+                             "in double quotes: line 1 column 2 (char 1))"]
+
+
+def fresh(address, overlay, collected_at):
+    facts = build_member(address, overlay)
+    facts["collection"]["collected_at"] = collected_at
+    return facts
+
+
+def test_facts_older_than_max_age_are_a_member_that_did_not_report(tmp_path):
+    now = 1_800_000_000.0
+    documents = [{"mysql_replication": fresh(P, {"role": "primary"}, now - 5)},
+                 {"mysql_replication": fresh(R1, {"role": "replica", "source": P}, now - 5)},
+                 # A fact cache keeps the last good facts of a host that has since failed.
+                 {"mysql_replication": fresh(R2, {"role": "replica", "source": P}, now - 3600)}]
+    paths = [write(tmp_path, f"m{i}.json", d) for i, d in enumerate(documents)]
+    loaded = load_facts(paths, max_age=900, now=now)
+    cluster = loaded.snapshot["clusters"]["default"]
+    assert cluster["members"][R2]["reachability"] == "stale"
+    assert cluster["cluster"]["member_reachability"][R2] == "stale"
+    assert "member_unreachable" in cluster["cluster"]["analysis"]["codes"]
+    assert any(f"{R2}: facts are 3600s old" in w for w in loaded.warnings)
+    assert load_facts(paths, max_age=0, now=now).snapshot["clusters"]["default"]["members"][R2]["reachable"] is True
+
+
+def test_a_stale_primary_is_never_dead_while_its_replicas_stream(tmp_path):
+    now = 1_800_000_000.0
+    documents = [{"mysql_replication": fresh(P, {"role": "primary"}, now - 7200)},
+                 {"mysql_replication": fresh(R1, {"role": "replica", "source": P}, now - 5)}]
+    loaded = load_facts([write(tmp_path, f"m{i}.json", d) for i, d in enumerate(documents)], max_age=900, now=now)
+    codes = loaded.snapshot["clusters"]["default"]["cluster"]["analysis"]["codes"]
+    assert "primary_unreachable" in codes and "primary_dead" not in codes
+
+
+def test_eval_pages_a_replica_whose_cached_facts_are_stale(tmp_path, mysqlha):
+    import time
+
+    now = time.time()
+    paths = [write(tmp_path, "db1.json", {"mysql_replication": fresh(P, {"role": "primary"}, now)}),
+             write(tmp_path, "db2.json", {"mysql_replication": fresh(R1, {"role": "replica", "source": P}, now)}),
+             write(tmp_path, "db3.json", {"mysql_replication": fresh(R2, {"role": "replica", "source": P}, now - 3600)})]
+    proc = mysqlha("eval", "--rules", "rules", "--facts", *paths, "--format", "json", "--max-age", "15m")
+    assert alerts_of(proc) == [("replica_unreachable", "P2", R2)]
+    assert "does not answer (stale)" in json.loads(proc.stdout)["summary"]
+    assert mysqlha("eval", "--rules", "rules", "--facts", *paths, "--max-age", "0").stdout.strip() == "no alerts"

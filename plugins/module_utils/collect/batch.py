@@ -83,6 +83,9 @@ class Collection:
             "errors": self.errors,
             "missing_privileges": self.missing_privileges,
             "warnings": list(self.dialect.warnings),
+            # When the facts were read (epoch seconds): a fact cache keeps a failed host's old facts,
+            # and the engine must be able to tell them from fresh ones.
+            "collected_at": round(time.time(), 3),
         }
         report.update(extra)
         return report

@@ -31,7 +31,7 @@ setup(
     # Everything a collection user consumes besides Python, as in the galaxy tarball
     # (tests/packaging checks that the wheel and the tarball agree).
     package_data={PREFIX: ["galaxy.yml", "README.md", "COPYING", "meta/*.yml", "rules/*.yml", "playbooks/*.yml",
-                           "roles/**/*", "extensions/**/*.yml", "engine/schemas/*.json"]},
+                           "roles/**/*", "extensions/**/*.yml", "engine/schemas/*.json", "docs/*.md"]},
     include_package_data=False,
     cmdclass={"build_py": BuildPy},
 )

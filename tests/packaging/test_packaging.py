@@ -16,7 +16,7 @@ BIN = Path(sys.executable).parent
 MODULES = ["replication_facts", "topology_facts"]
 PREFIX = "ansible_collections/dbaops/mysql_ha/"
 # In the galaxy tarball for developers of the collection, not for its users (the wheel leaves them out).
-DEVELOPMENT_ONLY = ("tests/", "bench/", "scripts/", "changelogs/", "docs/")
+DEVELOPMENT_ONLY = ("tests/", "bench/", "scripts/", "changelogs/")
 DEVELOPMENT_FILES = {"setup.py", "pyproject.toml", "MANIFEST.json", "FILES.json"}
 
 
@@ -102,7 +102,9 @@ def test_the_wheel_carries_what_the_galaxy_tarball_gives_a_collection_user(wheel
     assert sorted(for_users - wheel_names) == [], "in the tarball but not in the wheel"
     # galaxy.yml is the wheel's collection metadata; the tarball carries MANIFEST.json in its place.
     assert sorted(wheel_names - for_users - {"galaxy.yml"}) == [], "in the wheel but not in the tarball"
-    assert {"roles/monitor_user/tasks/main.yml", "engine/schemas/rule.schema.json", "meta/runtime.yml"} <= wheel_names
+    # The guides too: module docs and messages point at docs/privileges.md, docs/rules.md, ...
+    assert {"roles/monitor_user/tasks/main.yml", "engine/schemas/rule.schema.json", "meta/runtime.yml",
+            "docs/privileges.md", "docs/rules.md"} <= wheel_names
 
 
 def test_every_data_file_the_code_ships_with_is_in_the_wheel(wheel_names):

@@ -11,10 +11,10 @@ rules on the analysis.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 
-import simpleeval
-
+from ansible_collections.dbaops.mysql_ha.engine.rules.budget import BoundedEvaluator, BudgetExceeded
 from ansible_collections.dbaops.mysql_ha.engine.rules.expr import make_evaluator
 from ansible_collections.dbaops.mysql_ha.engine.rules.loader import Rule, RuleSet
 
@@ -37,15 +37,56 @@ class Result:
 
 
 class RuleError(str):
-    """One rule failing on one target: the message, and ``rule_id`` to count by."""
+    """One rule failing on one target: the message, ``rule_id`` to count by, and whether it is
+    the rule's condition (``when``) that failed, or only a ``severity_if``."""
 
     rule_id: str
+    in_condition: bool
 
     @classmethod
-    def of(cls, rule_id: str, message: str) -> RuleError:
-        error = cls(message)
+    def of(cls, rule_id: str, message: str, in_condition: bool = True) -> RuleError:
+        error = cls(message[:MAX_ERROR_CHARS])
         error.rule_id = rule_id
+        error.in_condition = in_condition
         return error
+
+
+MAX_ERROR_CHARS = 400
+
+
+@dataclass
+class RuleGuard:
+    """The per-rule time cap across evaluations (the daemon keeps one; a one-shot run a fresh one).
+
+    A rule gets ``cap_seconds`` per pass over all its targets; past it, it is stopped for that pass
+    (an error on its remaining targets, which keep their alerts as they are).  A rule over its cap
+    in ``disable_after`` consecutive passes is disabled until the rule set changes (a reload).
+    ``overruns`` counts passes over the cap per rule, for metrics.
+    """
+
+    cap_seconds: float = 0.25
+    disable_after: int = 3
+    overruns: dict[str, int] = field(default_factory=dict)
+    consecutive: dict[str, int] = field(default_factory=dict)
+    disabled: dict[str, str] = field(default_factory=dict)
+    checksum: str | None = None
+
+    def start_pass(self, rule_set: RuleSet) -> None:
+        if rule_set.checksum != self.checksum:  # a new rule set: every rule gets a clean slate
+            self.checksum = rule_set.checksum
+            self.consecutive.clear()
+            self.disabled.clear()
+
+    def end_pass(self, over_cap: set[str]) -> None:
+        for rule_id in over_cap:
+            self.overruns[rule_id] = self.overruns.get(rule_id, 0) + 1
+            self.consecutive[rule_id] = self.consecutive.get(rule_id, 0) + 1
+            if self.consecutive[rule_id] >= self.disable_after:
+                self.disabled[rule_id] = (f"disabled until the next reload: over its {self.cap_seconds * 1000:.0f} ms "
+                                          f"cap in {self.consecutive[rule_id]} passes in a row")
+        for rule_id in list(self.consecutive):
+            if rule_id not in over_cap:
+                del self.consecutive[rule_id]
 
 
 def rules_failing_everywhere(rule_set: RuleSet, snapshot: dict, errors: list) -> list[str]:
@@ -53,7 +94,7 @@ def rules_failing_everywhere(rule_set: RuleSet, snapshot: dict, errors: list) ->
     failed: dict[str, int] = {}
     for error in errors:
         rule_id = getattr(error, "rule_id", None)
-        if rule_id and ".severity_if." not in error:
+        if rule_id and getattr(error, "in_condition", True):
             failed[rule_id] = failed.get(rule_id, 0) + 1
     if not failed:
         return []
@@ -64,7 +105,8 @@ def rules_failing_everywhere(rule_set: RuleSet, snapshot: dict, errors: list) ->
 
 
 def fingerprint(rule: str, cluster: str, instance: str, channel: str) -> str:
-    return hashlib.sha256(f"{rule}\0{cluster}\0{instance}\0{channel}".encode()).hexdigest()[:20]
+    text = f"{rule}\0{cluster}\0{instance}\0{channel}"
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:20]
 
 
 def targets(snapshot: dict):
@@ -103,34 +145,67 @@ def member_role(cluster: dict, address: str, facts: dict) -> str:
     return "replica" if cluster.get("primary") else "unknown"
 
 
-def evaluate(rule_set: RuleSet, snapshot: dict, evaluator: simpleeval.EvalWithCompoundTypes | None = None):
+def evaluate(rule_set: RuleSet, snapshot: dict, evaluator: BoundedEvaluator | None = None,
+             guard: RuleGuard | None = None):
     """(results, errors, evaluated): the rules that hold, per-target errors, and the
-    fingerprints of every (rule, target) evaluated without error."""
+    fingerprints of every (rule, target) evaluated without error.
+
+    Each rule has ``guard.cap_seconds`` for all its targets of this pass, so one slow rule
+    delays the others by no more than that (see RuleGuard)."""
     evaluator = evaluator or make_evaluator()
+    guard = guard or RuleGuard()
+    guard.start_pass(rule_set)
     results: list[Result] = []
     errors: list[str] = []
     evaluated: set[str] = set()
+    spent: dict[str, float] = {}
+    over_cap: set[str] = set()
+    for rule_id, reason in sorted(guard.disabled.items()):
+        errors.append(RuleError.of(rule_id, f"{rule_id}: {reason}"))
     for scope, cluster_name, instance, channel, names in targets(snapshot):
+        where = f"{cluster_name}/{instance}{'/' + channel if channel else ''}"
         for rule in rule_set.by_scope.get(scope, ()):
-            try:
-                holds = bool(rule.when.evaluate(evaluator, names))
-            except Exception as exc:  # a rule that breaks on these facts must not stop the others
-                errors.append(RuleError.of(rule.id, f"{rule.id} on {cluster_name}/{instance}{'/' + channel if channel else ''}: "
-                                                    f"{type(exc).__name__}: {exc}"))
+            if rule.id in guard.disabled or rule.id in over_cap:
                 continue
+            left = guard.cap_seconds - spent.get(rule.id, 0.0)
+            if left <= 0:
+                over_cap.add(rule.id)
+                errors.append(RuleError.of(rule.id, f"{rule.id} on {where}: over its time cap of "
+                                                    f"{guard.cap_seconds * 1000:.0f} ms for this pass; "
+                                                    "its other targets were skipped"))
+                continue
+            started = time.monotonic()
+            try:
+                holds = bool(rule.when.evaluate(evaluator, names, seconds=left))
+            except BudgetExceeded as exc:
+                spent[rule.id] = spent.get(rule.id, 0.0) + time.monotonic() - started
+                if spent[rule.id] >= guard.cap_seconds:
+                    over_cap.add(rule.id)
+                    errors.append(RuleError.of(rule.id, f"{rule.id} on {where}: over its time cap of "
+                                                        f"{guard.cap_seconds * 1000:.0f} ms for this pass; "
+                                                        "its other targets were skipped"))
+                else:
+                    errors.append(RuleError.of(rule.id, f"{rule.id} on {where}: {exc}"))
+                continue
+            except Exception as exc:  # a rule that breaks on these facts must not stop the others
+                spent[rule.id] = spent.get(rule.id, 0.0) + time.monotonic() - started
+                errors.append(RuleError.of(rule.id, f"{rule.id} on {where}: {type(exc).__name__}: {exc}"))
+                continue
+            spent[rule.id] = spent.get(rule.id, 0.0) + time.monotonic() - started
             evaluated.add(fingerprint(rule.id, cluster_name, instance, channel))
             if not holds:
                 continue
             severity = rule.severity
             for tier, condition in rule.severity_if:
                 try:
-                    if tier < severity and condition.evaluate(evaluator, names):
+                    if tier < severity and condition.evaluate(evaluator, names, seconds=guard.cap_seconds):
                         severity = tier
                         break
                 except Exception as exc:  # the base severity stands; the error is reported
-                    errors.append(RuleError.of(rule.id, f"{rule.id}.severity_if.{tier} on {cluster_name}/{instance}: "
-                                                        f"{type(exc).__name__}: {exc}"))
+                    errors.append(RuleError.of(rule.id, f"{rule.id}.severity_if.{tier} on {where}: "
+                                                        f"{type(exc).__name__}: {exc}", in_condition=False))
             results.append(Result(rule=rule, cluster=cluster_name, instance=instance, channel=channel,
                                   summary=rule.summary.render(names), severity=severity,
                                   remediation=rule.remediation.render(names) if rule.remediation else ""))
+    guard.end_pass(over_cap)
     return results, errors, evaluated

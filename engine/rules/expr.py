@@ -8,9 +8,12 @@ Semantics a rule author can rely on:
   ``channel.seconds_behind_source > 30`` never fires on an unknown lag; ``== None`` /
   ``is_null(x)`` test for it; ``coalesce(x, default)`` replaces it. Arithmetic on null
   is an evaluation error for that target (reported, the other rules go on).
-* Budget: at most 4096 characters and 400 syntax nodes per expression (checked at
-  load); simpleeval refuses huge powers, strings and comprehensions at run time, and
-  dunder/private attributes always.
+* Budget: at most 4096 characters and 400 syntax nodes per expression, no method
+  calls, and no constant sub-expression over the evaluation budget (checked at load);
+  at run time every operation that grows a value is bounded before it runs, and an
+  evaluation has a time cap (engine/rules/budget.py).  Dunder/private attributes never.
+* Templates: format specs are plain (``{x:>10}``) with widths up to 1000, checked at load;
+  a rendered summary or remediation is cut at 4096 characters.
 """
 from __future__ import annotations
 
@@ -21,10 +24,14 @@ from dataclasses import dataclass
 
 import simpleeval
 
+from ansible_collections.dbaops.mysql_ha.engine.rules.budget import BoundedEvaluator, BudgetExceeded, check_format_spec
 from ansible_collections.dbaops.mysql_ha.engine.rules.model import check_path
 
 MAX_EXPRESSION_CHARS = 4096
 MAX_NODES = 400
+MAX_RENDERED_CHARS = 4096
+# Time a constant sub-expression may take to evaluate at load.
+CONSTANT_CHECK_SECONDS = 0.2
 
 
 class ExpressionError(ValueError):
@@ -61,8 +68,8 @@ OPERATORS.update({ast.Gt: _null_safe(operator.gt), ast.Lt: _null_safe(operator.l
                   ast.GtE: _null_safe(operator.ge), ast.LtE: _null_safe(operator.le)})
 
 
-def make_evaluator() -> simpleeval.EvalWithCompoundTypes:
-    return simpleeval.EvalWithCompoundTypes(operators=OPERATORS, functions=FUNCTIONS, names={})
+def make_evaluator() -> BoundedEvaluator:
+    return BoundedEvaluator(operators=OPERATORS, functions=FUNCTIONS)
 
 
 def _attribute_path(node: ast.AST) -> list[str] | None:
@@ -118,9 +125,9 @@ class Expression:
     text: str
     tree: ast.AST
 
-    def evaluate(self, evaluator: simpleeval.EvalWithCompoundTypes, names: dict):
-        evaluator.names = names
-        return evaluator.eval(self.text, previously_parsed=self.tree)
+    def evaluate(self, evaluator: BoundedEvaluator, names: dict, seconds: float | None = None):
+        """The value over ``names``; BudgetExceeded past the budget or after ``seconds``."""
+        return evaluator.evaluate(self.text, self.tree, names, seconds)
 
 
 def compile_expression(text: str, scope: str) -> Expression:
@@ -139,12 +146,54 @@ def compile_expression(text: str, scope: str) -> Expression:
     for node in ast.walk(tree):
         if isinstance(node, ast.Attribute) and node.attr.startswith("_"):
             raise ExpressionError(f"access to {node.attr!r} is not allowed (private and dunder attributes)")
-        if isinstance(node, (ast.Lambda, ast.NamedExpr, ast.Await, ast.Yield, ast.YieldFrom)):
+        if isinstance(node, (ast.Lambda, ast.NamedExpr, ast.Await, ast.Yield, ast.YieldFrom, ast.Starred)):
             raise ExpressionError(f"{type(node).__name__} is not allowed in rule expressions")
+        if isinstance(node, ast.Call) and not isinstance(node.func, ast.Name):
+            raise ExpressionError("method calls are not allowed (only the listed functions can be called): "
+                                  f"{ast.unparse(node.func)[:60]}(...)")
+        if isinstance(node, ast.FormattedValue) and node.format_spec is not None:
+            _check_constant_spec(node.format_spec)
     problems = _check_names(tree, scope)
     if problems:
         raise ExpressionError("; ".join(dict.fromkeys(problems)))
+    _check_constants(text, tree)
     return Expression(text, tree)
+
+
+def _check_constant_spec(spec: ast.AST) -> None:
+    if not (isinstance(spec, ast.JoinedStr) and all(isinstance(v, ast.Constant) for v in spec.values)):
+        raise ExpressionError("an f-string format spec must be a constant")
+    try:
+        check_format_spec("".join(str(v.value) for v in spec.values if isinstance(v, ast.Constant)))
+    except BudgetExceeded as exc:
+        raise ExpressionError(str(exc)) from None
+
+
+def _is_constant(node: ast.AST) -> bool:
+    """True when the sub-tree reads no fact: constants, operators and calls of the listed functions."""
+    for inner in ast.walk(node):
+        if isinstance(inner, ast.Name) and not (inner.id in FUNCTIONS or inner.id in ("True", "False", "None")):
+            return False
+        if isinstance(inner, (ast.comprehension, ast.Attribute, ast.Subscript)):
+            return False
+    return True
+
+
+def _check_constants(text: str, tree: ast.AST) -> None:
+    """Evaluate each largest constant sub-expression once, under the budget: refused at load, not at 3 a.m."""
+    evaluator = make_evaluator()
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (ast.BinOp, ast.Call, ast.UnaryOp)) and _is_constant(node):
+            try:
+                evaluator.evaluate(text, node, {}, seconds=CONSTANT_CHECK_SECONDS)
+            except BudgetExceeded as exc:
+                raise ExpressionError(f"constant {ast.unparse(node)[:80]!r} is over the evaluation budget: {exc}") from None
+            except Exception as exc:  # 1/0, int('x'): it would fail on every target
+                raise ExpressionError(f"constant {ast.unparse(node)[:80]!r} fails: {type(exc).__name__}: {exc}") from None
+            continue
+        stack.extend(ast.iter_child_nodes(node))
 
 
 class _FactFormatter(string.Formatter):
@@ -153,6 +202,18 @@ class _FactFormatter(string.Formatter):
         for part in field_name.split("."):
             value = value.get(part) if isinstance(value, dict) else None
         return ("unknown" if value is None else value), field_name
+
+    def format_field(self, value, format_spec):
+        check_format_spec(format_spec)   # constant and checked at load; checked again, cheaply
+        if isinstance(value, (dict, list, tuple)):
+            value = _short_repr(value)
+        return super().format_field(value, format_spec)
+
+
+def _short_repr(value) -> str:
+    """A container fact in a summary: at most MAX_RENDERED_CHARS of it."""
+    text = repr(value) if len(value) <= 200 else f"<{type(value).__name__} of {len(value)} items>"
+    return text[:MAX_RENDERED_CHARS]
 
 
 _FORMATTER = _FactFormatter()
@@ -166,17 +227,29 @@ class Template:
 
     def render(self, names: dict) -> str:
         try:
-            return _FORMATTER.vformat(self.text, (), names)
-        except (ValueError, TypeError) as exc:
-            return f"{self.text} (template error: {exc})"
+            rendered = _FORMATTER.vformat(self.text, (), names)
+        except (ValueError, TypeError, BudgetExceeded) as exc:
+            rendered = f"{self.text} (template error: {exc})"
+        if len(rendered) > MAX_RENDERED_CHARS:
+            rendered = rendered[:MAX_RENDERED_CHARS - 1] + "\u2026"
+        return rendered
 
 
 def compile_template(text: str, scope: str) -> Template:
     try:
-        fields = [f for _literal, f, _spec, _conv in string.Formatter().parse(text) if f is not None]
+        parsed = [(f, spec) for _literal, f, spec, _conv in string.Formatter().parse(text) if f is not None]
     except ValueError as exc:
         raise ExpressionError(f"template does not parse: {exc}") from None
+    fields = [f for f, _spec in parsed]
     problems = []
+    for field, spec in parsed:
+        if spec and ("{" in spec or "}" in spec):
+            problems.append(f"template field {{{field}:{spec[:40]}}}: a format spec must be a constant")
+            continue
+        try:
+            check_format_spec(spec or "")
+        except BudgetExceeded as exc:
+            problems.append(f"template field {{{field}}}: {exc}")
     for field in fields:
         if not field or any(c in field for c in "[]()"):
             problems.append(f"template field {{{field}}} must be a dotted name like {{channel.name}}")

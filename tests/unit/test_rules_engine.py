@@ -8,7 +8,7 @@ import pytest
 
 from ansible_collections.dbaops.mysql_ha.engine.rules.evaluate import evaluate
 from ansible_collections.dbaops.mysql_ha.engine.rules.expr import ExpressionError, compile_expression
-from ansible_collections.dbaops.mysql_ha.engine.rules.loader import load_rule_set
+from ansible_collections.dbaops.mysql_ha.engine.rules.loader import RuleSetError, load_rule_set
 from ansible_collections.dbaops.mysql_ha.engine.rules.snapshot import build_snapshot
 from ansible_collections.dbaops.mysql_ha.engine.state import AlertStore
 
@@ -94,18 +94,31 @@ def test_dangerous_or_huge_expressions_are_refused_at_load(expression, message):
         compile_expression(expression, "instance")
 
 
-def test_runtime_bombs_are_stopped_and_the_other_rules_still_run(tmp_path):
-    rule_set = write_rules(tmp_path, """
+def test_constant_bombs_are_refused_at_load_naming_the_budget(tmp_path):
+    with pytest.raises(RuleSetError) as info:
+        write_rules(tmp_path, """
 rules:
   - {id: power, scope: instance, when: "9**9**9 > 0", severity: P3, summary: "{instance}"}
   - {id: string, scope: instance, when: "len('x' * 10**9) > 0", severity: P3, summary: "{instance}"}
-  - {id: comprehension, scope: instance, when: "len([1 for a in [0]*100000 for b in [0]*100000]) > 0", severity: P3, summary: "{instance}"}
+  - {id: items, scope: instance, when: "len([0]*100000) > 0", severity: P3, summary: "{instance}"}
+  - {id: fine, scope: instance, when: "read_only", severity: P3, summary: "{instance} is read-only"}
+""")
+    assert [e.split(": ", 1)[1].split(".")[0] for e in info.value.errors] == ["power", "string", "items"]
+    assert all("over the evaluation budget" in e for e in info.value.errors)
+
+
+def test_runtime_bombs_are_stopped_and_the_other_rules_still_run(tmp_path):
+    rule_set = write_rules(tmp_path, """
+rules:
+  - {id: power, scope: instance, when: "coalesce(server_id, 9) ** 4000000 > 0", severity: P3, summary: "{instance}"}
+  - {id: string, scope: instance, when: "len(instance * 10**9) > 0", severity: P3, summary: "{instance}"}
+  - {id: comprehension, scope: instance, when: "len([1 for a in [role]*9000 for b in [role]*9000]) > 0", severity: P3, summary: "{instance}"}
   - {id: fine, scope: instance, when: "read_only", severity: P3, summary: "{instance} is read-only"}
 """)
     results, errors, _evaluated = evaluate(rule_set, one_replica_snapshot())
     assert [(r.rule.id, r.instance) for r in results] == [("fine", "db2:3306"), ("fine", "db3:3306")]
     assert len(errors) == 9  # three bombs on three instances, each stopped with a reason
-    assert any("power" in e for e in errors) and any("string" in e for e in errors)
+    assert any("power" in e and "bits" in e for e in errors) and any("string" in e and "characters" in e for e in errors)
 
 
 def test_null_lag_never_fires_a_comparison_and_null_arithmetic_is_an_error_not_a_crash(tmp_path):

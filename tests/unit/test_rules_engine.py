@@ -112,7 +112,8 @@ def test_runtime_bombs_are_stopped_and_the_other_rules_still_run(tmp_path):
 rules:
   - {id: power, scope: instance, when: "coalesce(server_id, 9) ** 4000000 > 0", severity: P3, summary: "{instance}"}
   - {id: string, scope: instance, when: "len(instance * 10**9) > 0", severity: P3, summary: "{instance}"}
-  - {id: comprehension, scope: instance, when: "len([1 for a in [role]*9000 for b in [role]*9000]) > 0", severity: P3, summary: "{instance}"}
+  - {id: comprehension, scope: instance, when: "len([1 for a in [role]*9000 for b in [role]*9000]) > 0", severity: P3,
+     summary: "{instance}"}
   - {id: fine, scope: instance, when: "read_only", severity: P3, summary: "{instance} is read-only"}
 """)
     results, errors, _evaluated = evaluate(rule_set, one_replica_snapshot())

@@ -121,6 +121,11 @@ def run_eval(args: argparse.Namespace) -> int:
         print(f"mysqlha eval: --max-age: {exc}", file=sys.stderr)
         return Exit.UNUSABLE
     try:
+        args.cluster.encode("utf-8")
+    except UnicodeEncodeError:
+        print("mysqlha eval: --cluster is not valid text", file=sys.stderr)
+        return Exit.UNUSABLE
+    try:
         rule_set = load_rule_set([args.rules or default_rules()])
     except RuleSetError as exc:
         print("\n".join(exc.errors), file=sys.stderr)

@@ -232,6 +232,10 @@ class Template:
             rendered = f"{self.text} (template error: {exc})"
         if len(rendered) > MAX_RENDERED_CHARS:
             rendered = rendered[:MAX_RENDERED_CHARS - 1] + "\u2026"
+        try:
+            rendered.encode("utf-8")
+        except UnicodeEncodeError:  # a fact with a lone surrogate: keep the alert, lose the bad character
+            rendered = rendered.encode("utf-8", "replace").decode("utf-8")
         return rendered
 
 

@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import copy
 import json
+import re
+import stat
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,6 +35,7 @@ from ansible_collections.dbaops.mysql_ha.plugins.module_utils.errors import REAC
 
 MAX_FACTS_BYTES = 64 * 1024 * 1024
 MAX_MESSAGE = 300
+MAX_DIRECTORY_ENTRIES = 10_000
 # Facts older than this (seconds) are a member that did not report: a fact cache keeps a
 # failed host's last good facts.  0 or None: no check.
 DEFAULT_MAX_AGE = 900.0
@@ -69,11 +72,35 @@ class _Validators:
 
     @staticmethod
     def problem(validator, document, where: str) -> str | None:
-        error = jsonschema.exceptions.best_match(validator.iter_errors(document))
+        # The first error, not the "best" one: best_match builds every error of a wide bad document.
+        error = next(iter(validator.iter_errors(document)), None)
         if error is None:
             return None
         pointer = "/".join(str(p) for p in error.absolute_path)
         return f"{where}{'/' + pointer if pointer else ''}: {_short(error.message, 160)}"
+
+
+class _Capped(list):
+    """A list of messages that keeps the first ``limit`` and counts the rest."""
+
+    def __init__(self, limit: int = 50):
+        super().__init__()
+        self.limit = limit
+        self.dropped = 0
+
+    def append(self, item) -> None:
+        if len(self) < self.limit:
+            super().append(item)
+        else:
+            self.dropped += 1
+
+    def closed(self) -> list[str]:
+        return list(self) + ([f"... and {self.dropped} more like these"] if self.dropped else [])
+
+
+def _collected_at(facts: dict) -> float:
+    value = (facts.get("collection") or {}).get("collected_at") if isinstance(facts.get("collection"), dict) else None
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else float("-inf")
 
 
 class _Loader:
@@ -85,8 +112,8 @@ class _Loader:
         self.clusters: dict = {}
         self.loose_members: list[tuple[str, str, dict]] = []   # (source, address, facts) without a topology
         self.loose_security: list[tuple[str, str, dict]] = []
-        self.warnings: list[str] = []
-        self.errors: list[str] = []
+        self.warnings: _Capped = _Capped()
+        self.errors: _Capped = _Capped()
 
     def _cluster(self, name: str) -> dict:
         return self.clusters.setdefault(name, {"cluster": None, "members": {}, "security": {}})
@@ -123,6 +150,8 @@ class _Loader:
             for index, item in enumerate(document["results"]):
                 self.absorb(item, f"{source}: results[{index}]", depth + 1)
             return
+        if document.get("skipped") is True and "ansible_facts" not in document:
+            return  # a loop item or task skipped by `when:`: nothing was asked of the server
         if document.get("failed") or document.get("unreachable") is True:
             self._failed(document, source)
             return
@@ -163,7 +192,9 @@ class _Loader:
         message = _short(document.get("msg") or "the task failed")
         instance = document.get("instance")
         how = document.get("reachability")
-        if isinstance(instance, str) and instance and how in REACHABILITY_KINDS:
+        if how not in REACHABILITY_KINDS:
+            how = "error"  # it named its server and failed on it: a member that could not be read all the same
+        if isinstance(instance, str) and 0 < len(instance) <= 300:
             errno = document.get("errno")
             record = {"instance": instance, "reachable": False, "reachability": how, "error": message,
                       "errno": errno if isinstance(errno, int) and not isinstance(errno, bool) else None}
@@ -184,9 +215,10 @@ class _Loader:
         checked = {}
         for address, facts in members.items():
             facts = self.member(facts, f"{source}: members/{address}")
-            if facts is None:
-                return  # a topology with a member we cannot read would give a wrong analysis
-            checked[address] = facts
+            if facts is not None:
+                # A member that fails its schema is reported and left out; the verdict the topology
+                # carries (made when its facts were read) still stands, so a page is never lost here.
+                checked[address] = facts
         name = cluster.get("name") or self.default_cluster
         target = self._cluster(str(name))
         target["cluster"] = cluster
@@ -247,15 +279,47 @@ class _Loader:
                 data["members"].update(stale)
                 data["cluster"] = analyze_cluster(data["members"], name=name, known_primary=known_primary)
 
+    def _pick_loose_members(self) -> dict[str, tuple[str, dict]]:
+        """One record per instance: a failure beats a success (pages rather than hides), else the newest."""
+        chosen: dict[str, tuple[str, dict]] = {}
+        for source, address, facts in self.loose_members:
+            if address not in chosen:
+                chosen[address] = (source, facts)
+                continue
+            old_source, old = chosen[address]
+            if old.get("reachable") and not facts.get("reachable"):
+                chosen[address] = (source, facts)
+                self.warnings.append(f"{address}: {source} says it could not be read, {old_source} has its facts; "
+                                     "counting it as not reachable")
+            elif not old.get("reachable") and facts.get("reachable"):
+                self.warnings.append(f"{address}: {old_source} says it could not be read, {source} has its facts; "
+                                     "counting it as not reachable")
+            elif facts.get("reachable") and _collected_at(facts) > _collected_at(old):
+                chosen[address] = (source, facts)
+                self.warnings.append(f"{address}: facts in {old_source} and {source}; using the newer, {source}")
+            else:
+                self.warnings.append(f"{address}: facts in {old_source} and {source}; using {old_source}")
+        return chosen
+
     def finish(self) -> LoadedFacts:
         home = {address: name for name, data in self.clusters.items() for address in data["members"]}
-        for _source, address, facts in self.loose_members:
+        reanalyse = set()
+        for address, (source, facts) in sorted(self._pick_loose_members().items()):
             name = home.get(address)
             if name is not None and self.clusters[name]["cluster"] is not None:
-                continue  # the topology result already holds this member, as the analysis saw it
+                if not facts.get("reachable") and self.clusters[name]["members"][address].get("reachable"):
+                    # A later failure outranks what the topology saw: it joins, and the cluster is analysed again.
+                    self.clusters[name]["members"][address] = facts
+                    reanalyse.add(name)
+                    self.warnings.append(f"{address}: {source} says it could not be read; it replaces the "
+                                         f"topology's view of it and {name} is analysed again")
+                continue  # otherwise the topology result already holds this member, as its analysis saw it
             name = name or self.default_cluster
             self._cluster(name)["members"][address] = facts
             home[address] = name
+        for name in reanalyse:
+            data = self.clusters[name]
+            data["cluster"] = analyze_cluster(data["members"], name=name, known_primary=data["cluster"].get("primary"))
         for source, address, security in self.loose_security:
             if address not in home:
                 self.errors.append(f"{source}: mysql_security facts of {address} match no member of any cluster; "
@@ -268,7 +332,7 @@ class _Loader:
         self._expire_stale()
         if not any(data["members"] for data in self.clusters.values()):
             self.errors.append("no member facts to evaluate: every input was unusable or held security facts only")
-        return LoadedFacts({"clusters": self.clusters}, self.warnings, self.errors)
+        return LoadedFacts({"clusters": self.clusters}, self.warnings.closed(), self.errors.closed())
 
 
 def facts_from_documents(documents: list, default_cluster: str = "default",
@@ -280,24 +344,42 @@ def facts_from_documents(documents: list, default_cluster: str = "default",
     return loader.finish()
 
 
-def _read_json(path: Path, loader: _Loader) -> None:
+_LONE_SURROGATE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+
+
+def _read_json(path: Path, loader: _Loader, in_directory: bool = False) -> None:
     try:
-        if not path.is_file():
-            loader.errors.append(f"{path}: not a regular file")
+        mode = path.stat().st_mode
+        if not stat.S_ISREG(mode):
+            # Never opened: a FIFO would block, a device (/dev/zero) would never end.
+            kind = "a directory" if stat.S_ISDIR(mode) else "not a regular file (FIFO, socket or device)"
+            loader.errors.append(f"{path}: {kind}; facts are read from regular files only")
             return
         size = path.stat().st_size
         if size > MAX_FACTS_BYTES:
             loader.errors.append(f"{path}: {size} bytes; a facts file is limited to {MAX_FACTS_BYTES}")
             return
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        loader.errors.append(f"{path}: not JSON facts ({_short(exc, 160)})")
+        text = path.read_text(encoding="utf-8")
+        document = json.loads(text)
+        if _LONE_SURROGATE.search(text):
+            json.dumps(document, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        loader.errors.append(f"{path}: contains a lone surrogate escape (\\udXXX), which is not text")
+        return
+    except UnicodeDecodeError as exc:
+        loader.errors.append(f"{path}: not UTF-8 text (byte {exc.start})")
         return
     except RecursionError:
         loader.errors.append(f"{path}: JSON nested too deeply")
         return
+    except ValueError as exc:  # JSONDecodeError, and integers past Python's digit limit
+        loader.errors.append(f"{path}: not JSON facts ({_short(exc, 160)})")
+        return
     except OSError as exc:
-        loader.errors.append(f"{path}: cannot read: {exc.strerror or exc}")
+        if in_directory and not path.exists():
+            loader.errors.append(f"{path}: a dangling symbolic link")
+        else:
+            loader.errors.append(f"{path}: cannot read: {exc.strerror or exc}")
         return
     loader.absorb(document, str(path))
 
@@ -308,14 +390,22 @@ def load_facts(paths: list[str], default_cluster: str = "default", max_age: floa
     loader = _Loader(default_cluster, max_age, now)
     for raw in paths:
         path = Path(raw)
-        if path.is_dir():
-            for child in sorted(path.iterdir()):
-                if not child.name.startswith(".") and child.is_file():
-                    _read_json(child, loader)
-        elif path.exists():
-            _read_json(path, loader)
-        else:
-            loader.errors.append(f"{raw}: no such facts file or directory")
+        try:
+            if path.is_dir():
+                children = sorted(path.iterdir())
+                if len(children) > MAX_DIRECTORY_ENTRIES:
+                    loader.errors.append(f"{path}: {len(children)} entries; a facts directory is read up to "
+                                         f"{MAX_DIRECTORY_ENTRIES}")
+                    children = children[:MAX_DIRECTORY_ENTRIES]
+                for child in children:
+                    if not child.name.startswith("."):
+                        _read_json(child, loader, in_directory=True)
+            elif path.exists() or path.is_symlink():
+                _read_json(path, loader)
+            else:
+                loader.errors.append(f"{_short(raw, 200)}: no such facts file or directory")
+        except OSError as exc:
+            loader.errors.append(f"{_short(raw, 200)}: cannot read: {exc.strerror or exc}")
     return loader.finish()
 
 

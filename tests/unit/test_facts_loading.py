@@ -192,3 +192,73 @@ def test_eval_pages_a_replica_whose_cached_facts_are_stale(tmp_path, mysqlha):
     assert alerts_of(proc) == [("replica_unreachable", "P2", R2)]
     assert "does not answer (stale)" in json.loads(proc.stdout)["summary"]
     assert mysqlha("eval", "--rules", "rules", "--facts", *paths, "--max-age", "0").stdout.strip() == "no alerts"
+
+
+def test_a_failed_result_for_a_topology_member_joins_it_and_the_cluster_is_analysed_again(tmp_path, mysqlha):
+    members = {P: build_member(P, {"role": "primary"}), R1: lost_primary(R1), R2: lost_primary(R2)}
+    topology = {"cluster": analyze_cluster(members, name="prod"), "members": members}
+    files = [write(tmp_path, "topo.json", topology), write(tmp_path, "db1.json", failed_result(P))]
+    for order in (files, files[::-1]):
+        proc = mysqlha("eval", "--rules", "rules", "--facts", *order, "--format", "json", "--fail-on", "P0")
+        assert ("primary_dead", "P0", P) in alerts_of(proc) and proc.returncode == 1
+        assert "replaces the topology's view of it and prod is analysed again" in proc.stderr
+
+
+def test_a_failure_and_a_success_for_one_server_count_as_the_failure_whatever_the_order(tmp_path, mysqlha):
+    ok = write(tmp_path, "db1-ok.json", {"ansible_facts": {"mysql_replication": build_member(P, {"role": "primary"})}})
+    failed = write(tmp_path, "db1-failed.json", failed_result(P))
+    replicas = [write(tmp_path, f"r{i}.json", {"ansible_facts": {"mysql_replication": lost_primary(r)}})
+                for i, r in enumerate((R1, R2))]
+    for first, second in ((ok, failed), (failed, ok)):
+        proc = mysqlha("eval", "--rules", "rules", "--facts", first, second, *replicas, "--format", "json")
+        assert ("primary_dead", "P0", P) in alerts_of(proc)
+        assert f"{P}: " in proc.stderr and "counting it as not reachable" in proc.stderr
+
+
+def test_one_bad_member_of_a_topology_keeps_its_verdict(tmp_path, mysqlha):
+    members = {P: {"instance": P, "reachable": False, "reachability": "refused", "errno": 2003, "error": "refused"},
+               R1: lost_primary(R1), R2: lost_primary(R2)}
+    topology = {"cluster": analyze_cluster(members, name="prod"), "members": dict(members)}
+    topology["members"][R2] = dict(lost_primary(R2), replica_net_timeout="60")
+    proc = mysqlha("eval", "--rules", "rules", "--facts", write(tmp_path, "topo.json", topology), "--format", "json",
+                   "--fail-on", "P0")
+    assert ("primary_dead", "P0", P) in alerts_of(proc)
+    assert proc.returncode == 1 and f"members/{R2}/replica_net_timeout" in proc.stderr
+
+
+@pytest.mark.parametrize("content,message", [
+    ('{"failed": true, "instance": "db1:3306", "reachability": "refused", "errno": ' + "1" * 5000 + "}", "not JSON facts"),
+    ('{"failed": true, "instance": "\\ud800:3306", "reachability": "refused"}', "lone surrogate"),
+    ('{"results": [' + ",".join(["0"] * 100_000) + "]}", "and 99950 more like these"),
+])
+def test_hostile_facts_files_are_named_not_a_traceback(tmp_path, mysqlha, content, message):
+    path = tmp_path / "x.json"
+    path.write_text(content)
+    good = write(tmp_path, "db1.json", {"ansible_facts": {"mysql_replication": build_member(P, {"role": "primary"})}})
+    proc = mysqlha("eval", "--rules", "rules", "--facts", str(path), good)
+    assert proc.returncode == 2 and message in proc.stderr and "Traceback" not in proc.stderr
+    assert len(proc.stderr) < 20_000
+
+
+def test_a_fact_cache_directory_names_what_it_cannot_read(tmp_path):
+    import os
+
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    os.mkfifo(cache / "db1")
+    (cache / "db2").symlink_to("/dev/zero")
+    (cache / "db3").symlink_to(tmp_path / "gone")
+    (cache / "db4.json").mkdir()
+    (cache / "db5").write_text(json.dumps({"ansible_facts": {"mysql_replication": build_member(P, {})}}))
+    (cache / "db6").write_text(json.dumps({"skipped": True, "changed": False}))
+    loaded = load_facts([str(cache)])
+    assert sorted(e.split(": ", 1)[1] for e in loaded.errors) == [
+        "a dangling symbolic link", "a directory; facts are read from regular files only",
+        "not a regular file (FIFO, socket or device); facts are read from regular files only",
+        "not a regular file (FIFO, socket or device); facts are read from regular files only"]
+    assert list(loaded.snapshot["clusters"]["default"]["members"]) == [P]
+
+
+def test_unreadable_and_overlong_paths_are_named(tmp_path, mysqlha):
+    proc = mysqlha("eval", "--rules", "rules", "--facts", "x" * 5000)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr

@@ -20,6 +20,9 @@ def _lab_parser(sub: argparse._SubParsersAction) -> None:
     up.add_argument("--galera", type=int, default=0, metavar="N", help="also start an N-node Galera cluster")
     up.add_argument("--no-replication", action="store_true", help="start no primary/replicas (Galera only)")
     up.add_argument("--tls", action="store_true", help="serve TLS from a CA made for the lab (tls/ca.pem)")
+    up.add_argument("--keep-install-accounts", action="store_true",
+                    help="keep the accounts mariadb-install-db makes (root@127.0.0.1, root@::1 ... with empty passwords "
+                         "and no recorded password change), like a server nobody has secured yet")
     for name, help_text in (("down", "stop every server the lab started"), ("status", "show the lab's servers"),
                             ("inventory", "print the lab as Ansible variables (YAML)")):
         lab_sub.add_parser(name, help=help_text)
@@ -46,15 +49,19 @@ def _print_status(lab: Lab, as_json: bool) -> None:
         print(f"no lab in {lab.base}")
         return
     print(f"lab {lab.base}  (login: {lab.client_file})")
+    shown = {"frozen": "frozen (SIGSTOP: alive, not answering)", "stopped": "stopped (lab down)"}
     for row in rows:
-        print(f"  {row['name']:<10} {row['role']:<8} {row['address']:<22} pid {row['pid'] or '-':<8} {row['state']}")
+        state = shown.get(row["state"], row["state"])
+        if row["state"] == "dead":
+            state = f"dead (not running: killed or crashed; see {row['error_log']})"
+        print(f"  {row['name']:<10} {row['role']:<8} {row['address']:<22} pid {row['pid'] or '-':<8} {state}")
 
 
 def run_lab(args: argparse.Namespace) -> int:
     lab = Lab(args.dir)
     if args.lab_command == "up":
         lab.up(replicas=args.replicas, semi_sync=args.semi_sync, delayed=args.delayed, galera=args.galera,
-               replication=not args.no_replication, tls=args.tls)
+               replication=not args.no_replication, tls=args.tls, keep_install_accounts=args.keep_install_accounts)
         _print_status(lab, args.json)
         if not args.json:
             print(f"started in {lab.topology['seconds_to_start']}s")

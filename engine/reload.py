@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import threading
 import time
 from pathlib import Path
@@ -19,7 +20,13 @@ from watchdog.events import FileSystemEventHandler
 from watchdog.observers import Observer
 from watchdog.observers.api import BaseObserver
 
-from ansible_collections.dbaops.mysql_ha.engine.rules.loader import RuleSet, RuleSetError, load_rule_set, rule_files
+from ansible_collections.dbaops.mysql_ha.engine.rules.loader import (
+    RuleSet,
+    RuleSetError,
+    load_rule_set,
+    read_rule_file,
+    rule_files,
+)
 
 LOG = logging.getLogger("mysqlha.reload")
 
@@ -61,7 +68,7 @@ class RuleReloader:
         self._thread: threading.Thread | None = None
         self.status = {"loaded_at": time.time(), "checksum": self.current.checksum, "rules": len(self.current.rules),
                        "files": len(self.current.files), "reloads": 0, "failures": 0, "last_error": None,
-                       "last_attempt_at": None, "last_live_latency_s": None}
+                       "last_error_at": None, "last_attempt_at": None, "last_live_latency_s": None}
         # (last event, swap) monotonic times and the new set's size, for measurements and tests.
         self.swaps: list[tuple[float, float, int]] = []
 
@@ -92,6 +99,16 @@ class RuleReloader:
             self._thread.join(timeout=5)
 
     def _run(self) -> None:
+        """The watcher thread: it never dies of a bad file; every failure is in ``status``."""
+        while not self._stop.is_set():
+            try:
+                self._watch()
+            except Exception as exc:  # noqa: BLE001 - a reload must never take the watcher down
+                self._record_failure([f"watcher: {type(exc).__name__}: {str(exc)[:200]}"])
+                LOG.exception("rule watcher failed; watching again")
+                self._stop.wait(self.debounce)
+
+    def _watch(self) -> None:
         next_rescan = time.monotonic() + self.rescan_interval
         while not self._stop.is_set():
             self._wake.wait(timeout=max(0.0, min(self.rescan_interval, next_rescan - time.monotonic())))
@@ -115,13 +132,27 @@ class RuleReloader:
         digest = hashlib.sha256()
         for path in files:
             try:
-                digest.update(str(path).encode() + b"\0" + path.read_bytes())
-            except OSError:
+                digest.update(os.fsencode(path) + b"\0" + read_rule_file(path))
+            except Exception:  # noqa: BLE001 - unreadable, FIFO, too large: "changed", let the loader say why
                 return None
         return digest.hexdigest()
 
+    def _record_failure(self, errors: list[str]) -> None:
+        self.status["failures"] += 1
+        self.status["last_error"] = errors
+        self.status["last_error_at"] = time.time()
+
     def reload(self, reason: str = "manual", only_if_changed: bool = False) -> bool:
-        """Load and swap if valid and different; True when a new set went live."""
+        """Load and swap if valid and different; True when a new set went live.  Never raises:
+        a set that does not load, or any failure while loading, keeps the last good set."""
+        try:
+            return self._reload(reason, only_if_changed)
+        except Exception as exc:  # noqa: BLE001 - whatever a file does, the last good set stays live
+            self._record_failure([f"reload ({reason}): {type(exc).__name__}: {str(exc)[:200]}"])
+            LOG.exception("rule reload (%s) failed, keeping the last good set", reason)
+            return False
+
+    def _reload(self, reason: str, only_if_changed: bool) -> bool:
         if only_if_changed and self._fingerprint() == self.current.checksum:
             return False
         event_time = self._last_event
@@ -129,8 +160,7 @@ class RuleReloader:
         try:
             candidate = load_rule_set(self.paths)
         except RuleSetError as exc:
-            self.status["failures"] += 1
-            self.status["last_error"] = exc.errors
+            self._record_failure(exc.errors)
             LOG.error("rule reload (%s) refused, keeping the last good set (%d rules): %s", reason,
                       len(self.current.rules), "; ".join(exc.errors[:5]))
             return False

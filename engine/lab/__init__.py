@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import pwd
+import shlex
 import shutil
 import signal
 import time
@@ -121,7 +122,8 @@ class Lab:
         recorded password change) instead of removing them.
         """
         if any(pid_runs_datadir(n.pid, n.datadir) for n in self.nodes):
-            raise LabError(f"a lab is already running in {self.base}; run `mysqlha lab down` first")
+            raise LabError(f"a lab is already running in {self.base}; run `mysqlha lab down --dir "
+                           f"{shlex.quote(self.base)}` first (a new lab wipes this one's data directories)")
         shutil.rmtree(self.base, ignore_errors=True)
         os.makedirs(self.base)
         self.nodes = []  # a lab brought down keeps its lab.json; its nodes are not this lab's
@@ -278,16 +280,31 @@ class Lab:
         raise LabError(f"{node.name} ({node.address}) not Synced after {timeout}s ({last}); see {node.error_log}")
 
     def down(self) -> list[str]:
-        """Stop every server this lab started; return the names stopped."""
+        """Stop every server this lab started; return the names stopped.
+
+        Every node is then recorded as stopped on purpose (lab.json), so that
+        ``status`` tells it from a node that was killed or crashed.
+        """
         stopped = []
         for node in self.nodes:
             if stop_server(node):
                 stopped.append(node.name)
+            node.stopped = True
+        self._save_if_present()
         return stopped
 
     def down_node(self, name: str) -> bool:
         """Stop one lab server cleanly (SIGTERM), as a DBA's shutdown would."""
-        return stop_server(self.node(name))
+        node = self.node(name)
+        stopped = stop_server(node)
+        node.stopped = True
+        self._save_if_present()
+        return stopped
+
+    def _save_if_present(self) -> None:
+        """Record the nodes' state, unless the lab's directory is gone (``destroy``, a wiped lab)."""
+        if self.nodes and os.path.isdir(self.base):
+            self._save()
 
     def destroy(self) -> None:
         self.down()
@@ -312,10 +329,16 @@ class Lab:
         self.signal(node, signal.SIGCONT)
 
     def status(self) -> list[dict]:
+        """One row per node; ``state``: ``running``, ``frozen`` (SIGSTOP: alive, not answering),
+        ``stopped`` (on purpose: ``lab down``, ``down_node``) or ``dead`` (not running, though
+        nobody stopped it: killed or crashed; see its error log)."""
         rows = []
         for node in self.nodes:
             running = pid_runs_datadir(node.pid, node.datadir)
-            state = process_state(node.pid) if running else None
+            if running:
+                state = "frozen" if process_state(node.pid) == "T" else "running"
+            else:
+                state = "stopped" if node.stopped else "dead"
             rows.append({"name": node.name, "role": node.role, "address": node.address, "pid": node.pid,
-                         "state": "frozen" if state == "T" else ("running" if running else "stopped")})
+                         "state": state, "error_log": node.error_log})
         return rows

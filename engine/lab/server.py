@@ -84,6 +84,8 @@ class Node:
     ist_port: int | None = None
     sst_port: int | None = None
     extra: dict = field(default_factory=dict)
+    # Stopped on purpose (``lab down``, ``Lab.down_node``), as opposed to killed or crashed.
+    stopped: bool = False
 
     @property
     def address(self) -> str:
@@ -255,6 +257,7 @@ def start_server(node: Node, options: list[str], args: tuple[str, ...] = (), die
                             preexec_fn=_die_with_parent if die_with_parent else None)
     log.close()
     node.pid = proc.pid
+    node.stopped = False
     # Reap the child whenever it exits so it never lingers as a zombie.
     _CHILDREN[proc.pid] = proc
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
@@ -34,12 +35,43 @@ _DURATION_RE = re.compile(r"^([0-9]+)(ms|s|m|h)?$")
 _UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, None: 1}
 
 
+MAX_ERROR_CHARS = 300
+SAME_KIND_SHOWN = 5
+MAX_RULE_FILES = 2000
+MAX_WALK_DEPTH = 16
+MAX_YAML_DEPTH = 64
+MAX_YAML_ALIASES = 100
+MAX_YAML_NODES = 200_000  # after expanding aliases
+
+
 class RuleSetError(Exception):
-    """A rule set that does not load; ``errors`` lists every ``file:line: message``."""
+    """A rule set that does not load; ``errors`` lists every ``file:line: message``, each cut
+    at 300 characters, and errors of one kind past the fifth summarised in one line."""
 
     def __init__(self, errors: list[str]):
-        self.errors = errors
-        super().__init__("\n".join(errors))
+        self.errors = summarise(errors)
+        super().__init__("\n".join(self.errors))
+
+
+def _kind(message: str) -> str:
+    """An error with its file, line, quoted values and numbers taken out: its kind."""
+    text = message.split(": ", 1)[1] if ": " in message else message
+    return re.sub(r"'[^']*'|\"[^\"]*\"|\d+", "_", text)[:120]
+
+
+def summarise(errors: list[str]) -> list[str]:
+    shown: list[str] = []
+    counts: dict[str, int] = {}
+    for error in errors:
+        error = error if len(error) <= MAX_ERROR_CHARS else error[:MAX_ERROR_CHARS - 3] + "..."
+        kind = _kind(error)
+        counts[kind] = counts.get(kind, 0) + 1
+        if counts[kind] <= SAME_KIND_SHOWN:
+            shown.append(error)
+    for kind, count in counts.items():
+        if count > SAME_KIND_SHOWN:
+            shown.append(f"... and {count - SAME_KIND_SHOWN} more errors like: {kind[:100]}")
+    return shown
 
 
 @dataclass(frozen=True)
@@ -73,17 +105,26 @@ def parse_duration(value) -> float:
 
 
 def rule_files(paths: list[str]) -> tuple[list[Path], list[str]]:
-    """Rule files under ``paths`` (sorted; ``.git`` and hidden entries skipped)."""
-    files, errors = [], []
+    """Rule files under ``paths`` (sorted; ``.git`` and hidden entries skipped), at most
+    MAX_RULE_FILES files and MAX_WALK_DEPTH directories deep.  Nothing is opened here."""
+    files: list[Path] = []
+    errors: list[str] = []
     for raw in paths:
         path = Path(raw)
-        if path.is_file():
-            files.append(path)
+        try:
+            is_dir = path.is_dir()
+            exists = path.exists() or path.is_symlink()
+        except OSError as exc:
+            errors.append(f"{raw}:0: cannot read: {exc.strerror or exc}")
             continue
-        if not path.is_dir():
-            errors.append(f"{raw}:0: no such rule file or directory")
+        if not is_dir:
+            if exists:
+                files.append(path)  # _read refuses what is not a regular file
+            else:
+                errors.append(f"{raw}:0: no such rule file or directory")
             continue
         seen = set()
+        base_depth = len(path.parts)
         for root, dirs, names in os.walk(path, followlinks=True):
             real = os.path.realpath(root)
             if real in seen:  # a symlink loop: each directory once
@@ -91,12 +132,68 @@ def rule_files(paths: list[str]) -> tuple[list[Path], list[str]]:
                 errors.append(f"{root}:0: directory seen before (symlink loop?); skipped")
                 continue
             seen.add(real)
+            if len(Path(root).parts) - base_depth >= MAX_WALK_DEPTH:
+                dirs[:] = []
+                errors.append(f"{root}:0: more than {MAX_WALK_DEPTH} directories deep; not read further")
             dirs[:] = sorted(d for d in dirs if not d.startswith("."))
             files.extend(Path(root) / n for n in sorted(names) if n.endswith(RULE_SUFFIXES) and not n.startswith("."))
+            if len(files) > MAX_RULE_FILES:
+                errors.append(f"{raw}:0: more than {MAX_RULE_FILES} rule files; is this the rule directory?")
+                return files[:MAX_RULE_FILES], errors
     return files, errors
 
 
-def _line_of(node: yaml.Node | None, path: list) -> int:
+class _BoundedLoader(yaml.SafeLoader):
+    """PyYAML's safe loader with a nesting-depth and an alias limit, checked while composing
+    (before PyYAML's own recursion or an alias expansion can run away)."""
+
+    def __init__(self, stream):
+        super().__init__(stream)
+        self._depth = 0
+        self._aliases = 0
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.AliasEvent):
+            self._aliases += 1
+            if self._aliases > MAX_YAML_ALIASES:
+                raise yaml.MarkedYAMLError(problem=f"more than {MAX_YAML_ALIASES} aliases (*name); rule files are "
+                                                   "limited to that", problem_mark=self.peek_event().start_mark)
+        self._depth += 1
+        try:
+            if self._depth > MAX_YAML_DEPTH:
+                raise yaml.MarkedYAMLError(problem=f"nested more than {MAX_YAML_DEPTH} levels deep",
+                                           problem_mark=self.peek_event().start_mark)
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+
+def _expanded_size(node: yaml.Node) -> int:
+    """Nodes the document has once every alias is expanded (shared nodes counted per use)."""
+    sizes: dict[int, int] = {}
+    order: list[yaml.Node] = []
+    stack = [node]
+    while stack:  # every node once, without recursion; then children before parents
+        current = stack.pop()
+        if id(current) in sizes:
+            continue
+        sizes[id(current)] = 1
+        order.append(current)
+        stack.extend(_children(current))
+    for current in reversed(order):
+        sizes[id(current)] = min(1 + sum(sizes[id(c)] for c in _children(current)), MAX_YAML_NODES * 10)
+    return sizes[id(node)]
+
+
+def _children(node: yaml.Node) -> list:
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    if isinstance(node, yaml.MappingNode):
+        return [n for pair in node.value for n in pair]
+    return []
+
+
+def line_of(node: yaml.Node | None, path: list) -> int:
     """Line of the YAML node at ``path`` (keys and indexes), or of its nearest parent."""
     line = node.start_mark.line + 1 if node is not None else 0
     for part in path:
@@ -114,28 +211,74 @@ def _line_of(node: yaml.Node | None, path: list) -> int:
     return line
 
 
-def _read(path: Path, errors: list[str]) -> tuple[dict | None, yaml.Node | None, bytes]:
+class _NotRegular(Exception):
+    pass
+
+
+class _TooLarge(Exception):
+    def __init__(self, size: int):
+        super().__init__(size)
+        self.size = size
+
+
+def read_rule_file(path: Path) -> bytes:
+    """A regular file's bytes, its size checked before reading; a FIFO or device is never read."""
+    info = path.stat()
+    if not stat.S_ISREG(info.st_mode):
+        raise _NotRegular()
+    if info.st_size > MAX_FILE_BYTES:
+        raise _TooLarge(info.st_size)
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)  # no wait, should the path turn into a FIFO meanwhile
     try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            errors.append(f"{path}:0: file is {size} bytes; rule files are limited to {MAX_FILE_BYTES}")
-            return None, None, b""
-        data = path.read_bytes()
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise _NotRegular()
+        chunks, size = [], 0
+        while size <= MAX_FILE_BYTES:
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+    finally:
+        os.close(fd)
+    if size > MAX_FILE_BYTES:
+        raise _TooLarge(size)
+    return b"".join(chunks)
+
+
+def read_yaml(path: Path, errors: list[str]) -> tuple[dict | None, yaml.Node | None, bytes]:
+    try:
+        data = read_rule_file(path)
         text = data.decode("utf-8")
+    except _NotRegular:
+        errors.append(f"{path}:0: not a regular file (a FIFO, socket, device or directory); not read")
+        return None, None, b""
+    except _TooLarge as exc:
+        errors.append(f"{path}:0: file is {exc.size} bytes; rule files are limited to {MAX_FILE_BYTES}")
+        return None, None, b""
     except UnicodeDecodeError as exc:
         errors.append(f"{path}:0: not UTF-8 text (byte {exc.start})")
         return None, None, b""
     except OSError as exc:
-        errors.append(f"{path}:0: cannot read: {exc.strerror}")
+        errors.append(f"{path}:0: cannot read: {exc.strerror or exc}")
         return None, None, b""
+    loader = _BoundedLoader(text)
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        document = yaml.safe_load(text)
+        node = loader.get_single_node()
+        if node is not None and _expanded_size(node) > MAX_YAML_NODES:
+            errors.append(f"{path}:0: YAML error: its aliases expand it past {MAX_YAML_NODES} nodes")
+            return None, None, data
+        document = loader.construct_document(node) if node is not None else None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark else 0
         errors.append(f"{path}:{line}: YAML error: {getattr(exc, 'problem', None) or exc}")
         return None, None, data
+    except (ValueError, TypeError, OverflowError, RecursionError) as exc:  # a date 2001-13-45, a 5000-digit int
+        errors.append(f"{path}:0: YAML error: {type(exc).__name__}: {str(exc)[:200]}")
+        return None, None, data
+    finally:
+        loader.dispose()
     return document, node, data
 
 
@@ -147,8 +290,8 @@ def load_rule_set(paths: list[str]) -> RuleSet:
     first_seen: dict[str, str] = {}
     digest = hashlib.sha256()
     for path in files:
-        document, node, data = _read(path, errors)
-        digest.update(str(path).encode() + b"\0" + data)
+        document, node, data = read_yaml(path, errors)
+        digest.update(os.fsencode(path) + b"\0" + data)
         if document is None and node is None:
             continue
         if document is None:
@@ -162,17 +305,17 @@ def load_rule_set(paths: list[str]) -> RuleSet:
             if error.validator == "additionalProperties" and isinstance(error.instance, dict):
                 # Point at the unexpected key itself, not at the rule that holds it.
                 allowed = set(error.schema.get("properties", {}))
-                extra = sorted(k for k in error.instance if k not in allowed)
+                extra = sorted((k for k in error.instance if k not in allowed), key=str)
                 if extra:
                     where = where + [extra[0]]
             field_name = ".".join(str(p) for p in where[2:]) or "rule"
-            errors.append(f"{path}:{_line_of(node, where)}: {field_name}: {error.message}")
+            errors.append(f"{path}:{line_of(node, where)}: {field_name}: {error.message}")
         if not isinstance(document, dict) or not isinstance(document.get("rules"), list):
             continue
         for index, raw in enumerate(document["rules"]):
             if index in bad_rules or not isinstance(raw, dict):
                 continue
-            line = _line_of(node, ["rules", index])
+            line = line_of(node, ["rules", index])
             source = f"{path}:{line}"
             rule_id = raw["id"]
             if rule_id in first_seen:
@@ -182,7 +325,7 @@ def load_rule_set(paths: list[str]) -> RuleSet:
             try:
                 for_seconds = parse_duration(raw.get("for", 0))
             except ValueError as exc:
-                errors.append(f"{path}:{_line_of(node, ['rules', index, 'for'])}: {rule_id}: {exc}")
+                errors.append(f"{path}:{line_of(node, ['rules', index, 'for'])}: {rule_id}: {exc}")
                 continue
             compiled = {}
             for key, compiler in (("when", compile_expression), ("summary", compile_template),
@@ -192,15 +335,22 @@ def load_rule_set(paths: list[str]) -> RuleSet:
                 try:
                     compiled[key] = compiler(raw[key], raw["scope"])
                 except ExpressionError as exc:
-                    errors.append(f"{path}:{_line_of(node, ['rules', index, key])}: {rule_id}.{key}: {exc}")
+                    errors.append(f"{path}:{line_of(node, ['rules', index, key])}: {rule_id}.{key}: {exc}")
             severity_if = []
             for tier, text in sorted((raw.get("severity_if") or {}).items()):
+                if tier >= raw["severity"]:
+                    errors.append(f"{path}:{line_of(node, ['rules', index, 'severity_if', tier])}: "
+                                  f"{rule_id}.severity_if.{tier}: not more severe than severity {raw['severity']}; "
+                                  "it could never apply")
+                    severity_if.append((tier, None))
+                    continue
                 try:
                     severity_if.append((tier, compile_expression(text, raw["scope"])))
                 except ExpressionError as exc:
-                    errors.append(f"{path}:{_line_of(node, ['rules', index, 'severity_if', tier])}: "
+                    errors.append(f"{path}:{line_of(node, ['rules', index, 'severity_if', tier])}: "
                                   f"{rule_id}.severity_if.{tier}: {exc}")
-            if len(compiled) < 2 + ("remediation" in raw) or len(severity_if) < len(raw.get("severity_if") or {}):
+            if len(compiled) < 2 + ("remediation" in raw) or len(severity_if) < len(raw.get("severity_if") or {}) \
+                    or any(condition is None for _tier, condition in severity_if):
                 continue
             rules.append(Rule(id=rule_id, scope=raw["scope"], when=compiled["when"], for_seconds=for_seconds,
                               severity=raw["severity"], summary=compiled["summary"],

@@ -490,6 +490,11 @@ def build_member(address: str, overlay: dict) -> dict:
             template = base["channels"][index] if index < len(base["channels"]) else healthy_channel(source or "127.0.0.1:3306")
             channels.append(_merge(template, channel))
         base["channels"] = channels
+    # A nullable object (galera, group_replication, heartbeat) given in part starts from its full shape.
+    schema = load_schema("mysql_replication.schema.json")["properties"]
+    for key, value in overlay.items():
+        if isinstance(value, dict) and base.get(key) is None and key in schema:
+            base[key] = _default(dict(schema[key], type="object"))
     return _merge(base, overlay)
 
 

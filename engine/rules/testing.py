@@ -28,12 +28,25 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
+import jsonschema
 
 from ansible_collections.dbaops.mysql_ha.engine.rules.evaluate import evaluate
-from ansible_collections.dbaops.mysql_ha.engine.rules.loader import RuleSetError, load_rule_set, parse_duration
+from ansible_collections.dbaops.mysql_ha.engine.rules.loader import (
+    RuleSetError,
+    line_of,
+    load_rule_set,
+    parse_duration,
+    read_yaml,
+)
 from ansible_collections.dbaops.mysql_ha.engine.rules.snapshot import build_snapshot
+from ansible_collections.dbaops.mysql_ha.engine.schemas import load_schema
 from ansible_collections.dbaops.mysql_ha.engine.state import AlertStore
+
+MEMBER_VALIDATORS = {
+    True: jsonschema.Draft202012Validator(load_schema("mysql_replication.schema.json")),
+    False: jsonschema.Draft202012Validator(
+        load_schema("mysql_topology.schema.json")["properties"]["members"]["additionalProperties"]["oneOf"][1]),
+}
 
 
 @dataclass
@@ -64,42 +77,97 @@ def _compare(kind: str, alerts: list[dict], expected: list[dict]) -> str | None:
         (f"; unexpected {[a['rule'] + '@' + a['instance'] for a in unmatched]}" if unmatched else "")
 
 
+MAX_STEPS = 100_000
+TEST_SCHEMA = jsonschema.Draft202012Validator(load_schema("rule_test.schema.json"))
+
+
+def _work_tree(path: Path) -> Path:
+    """The Git work tree holding ``path`` (relative rule_files must stay inside it), else its directory."""
+    for parent in [path.parent, *path.parent.parents]:
+        if (parent / ".git").exists():
+            return parent
+    return path.parent
+
+
+def _rule_paths(source: Path, rule_files: list[str]) -> tuple[list[str], list[str]]:
+    tree = _work_tree(source.resolve())
+    paths, problems = [], []
+    for entry in rule_files:
+        if Path(entry).is_absolute():
+            paths.append(entry)
+            continue
+        resolved = (source.resolve().parent / entry).resolve()
+        if resolved != tree and tree not in resolved.parents:
+            problems.append(f"rule_files: {entry!r} leads outside {tree}; give an absolute path to mean it")
+        else:
+            paths.append(str(resolved))
+    return paths, problems
+
+
 def run_test_file(path: str, report: TestReport) -> None:
     source = Path(path)
-    try:
-        document = yaml.safe_load(source.read_text(encoding="utf-8")) or {}
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        report.failures.append(f"{path}: cannot read test file: {exc}")
+    errors: list[str] = []
+    document, node, _data = read_yaml(source, errors)
+    if errors:
+        report.failures.extend(f"{path}: cannot read test file: {e}" for e in errors[:5])
         return
-    rule_paths = [str((source.parent / p).resolve()) for p in document.get("rule_files") or ()]
+    problems = []
+    for error in sorted(TEST_SCHEMA.iter_errors(document), key=lambda e: list(map(str, e.absolute_path)))[:10]:
+        where = list(error.absolute_path)
+        pointer = "/" + "/".join(str(p) for p in where)
+        problems.append(f"{path}:{line_of(node, where)}: {pointer}: {str(error.message)[:200]}")
+    if problems:
+        report.failures.extend(problems)
+        return
+    rule_paths, problems = _rule_paths(source, document["rule_files"])
+    if problems:
+        report.failures.extend(f"{path}: {p}" for p in problems)
+        return
     try:
         rule_set = load_rule_set(rule_paths)
     except RuleSetError as exc:
         report.failures.append(f"{path}: rule files do not load:\n" + "\n".join("  " + e for e in exc.errors))
         return
     report.rule_ids.update(r.id for r in rule_set.rules)
-    for index, test in enumerate(document.get("tests") or ()):
+    for index, test in enumerate(document["tests"]):
         name = test.get("name") or f"test #{index + 1}"
         try:
             failure = _run_one(rule_set, test, report)
         except (KeyError, ValueError, TypeError) as exc:
-            failure = f"bad test definition: {type(exc).__name__}: {exc}"
+            failure = f"bad test definition: {type(exc).__name__}: {str(exc)[:200]}"
         if failure:
-            report.failures.append(f"{path}: {name}: {failure}")
+            report.failures.append(f"{path}:{line_of(node, ['tests', index])}: {name}: {failure}")
         else:
             report.passed += 1
 
 
+def _checked_snapshot(clusters: dict) -> dict:
+    """The test's facts, completed and then checked against the facts' schema (a typo is named)."""
+    snapshot = build_snapshot(clusters)
+    for name, data in snapshot["clusters"].items():
+        for address, facts in data["members"].items():
+            validator = MEMBER_VALIDATORS[bool(facts.get("reachable", True))]
+            error = next(iter(validator.iter_errors(facts)), None)
+            if error is not None:
+                pointer = "/".join(str(p) for p in error.absolute_path)
+                raise ValueError(f"clusters/{name}/members/{address}{'/' + pointer if pointer else ''}: "
+                                 f"{str(error.message)[:200]}")
+    return snapshot
+
+
 def _run_one(rule_set, test: dict, report: TestReport) -> str | None:
     interval = parse_duration(test.get("interval", "10s"))
-    timeline = sorted(((parse_duration(e.get("at", 0)), build_snapshot(e.get("clusters") or {}))
-                       for e in test.get("timeline") or ()), key=lambda item: item[0])
-    if not timeline:
-        return "the test has no timeline"
+    if interval <= 0:
+        return "interval must be more than 0"
+    timeline = sorted(((parse_duration(e.get("at", 0)), _checked_snapshot(e.get("clusters") or {}))
+                       for e in test["timeline"]), key=lambda item: item[0])
     expectations = {}
-    for entry in test.get("expect") or ():
+    for entry in test["expect"]:
         expectations[parse_duration(entry.get("at", 0))] = entry
     end = max(list(expectations) + [t for t, _s in timeline])
+    if end / interval > MAX_STEPS:
+        return (f"{end:g}s in steps of {interval:g}s is {end / interval:.0f} evaluations; the limit is {MAX_STEPS} "
+                "(a longer interval, or an earlier last expectation)")
     steps = sorted(set([round(k * interval, 3) for k in range(int(end // interval) + 1)] + list(expectations)
                        + [t for t, _s in timeline]))
     store = AlertStore(":memory:")

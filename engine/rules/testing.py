@@ -51,6 +51,8 @@ MEMBER_VALIDATORS = {
 
 @dataclass
 class TestReport:
+    __test__ = False  # a report of rule tests, not a pytest test class
+
     passed: int = 0
     failures: list[str] = field(default_factory=list)
     fired: set[str] = field(default_factory=set)

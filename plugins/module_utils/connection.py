@@ -64,6 +64,8 @@ SSL_MODES = ("disabled", "preferred", "required", "verify_ca", "verify_identity"
 DEFAULT_CONNECT_TIMEOUT = 5.0
 # An hour: more is a typo (1e11), not a timeout.
 MAX_TIMEOUT = 3600
+# Below a millisecond every server would look hung.
+MIN_TIMEOUT = 0.001
 
 # Server errors meaning "alive but too busy to serve you".
 OVERLOADED_ERRNOS = frozenset([1040, 1041, 1203, 1226, 1135])
@@ -126,6 +128,8 @@ _OPTION_FILE_KEYS = {
 _SPACE = " \t\n\v\f\r\xa0"
 _ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "b": "\b", "s": " ", '"': '"', "'": "'", "\\": "\\"}
 _MAX_INCLUDE_DEPTH = 10
+_MAX_OPTION_FILES = 64             # files one option file may read through !include, all told
+_MAX_OPTION_FILE_BYTES = 1024 * 1024
 
 
 def _strip_end_comment(text):
@@ -184,20 +188,33 @@ def _option_key(name):
 
 
 def _read_lines(path):
+    if path == os.devnull:
+        return []  # "no option file", as the client reads it
     try:
         info = os.stat(path)
-        if stat.S_ISREG(info.st_mode) and info.st_mode & stat.S_IWOTH:
+        if not stat.S_ISREG(info.st_mode):
+            # A FIFO would block the module forever, /dev/zero would never end.
+            raise ConfigError("option file %s is not a regular file (a FIFO, device or directory)" % path)
+        if info.st_mode & stat.S_IWOTH:
             raise ConfigError("option file %s is world-writable, and the MySQL client ignores such a file; "
                               "chmod o-w it" % path)
-        with open(path, "rb") as handle:
-            data = handle.read()
-    except OSError as exc:
-        raise ConfigError("cannot read option file %s: %s" % (path, exc.strerror or exc))
+        if info.st_size > _MAX_OPTION_FILE_BYTES:
+            raise ConfigError("option file %s is %d bytes; option files are limited to %d"
+                              % (path, info.st_size, _MAX_OPTION_FILE_BYTES))
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        try:
+            data = os.read(fd, _MAX_OPTION_FILE_BYTES + 1)
+        finally:
+            os.close(fd)
+        if len(data) > _MAX_OPTION_FILE_BYTES:
+            raise ConfigError("option file %s is over %d bytes" % (path, _MAX_OPTION_FILE_BYTES))
+    except (OSError, ValueError) as exc:  # ValueError: a NUL in the path
+        raise ConfigError("cannot read option file %s: %s" % (path, getattr(exc, "strerror", None) or exc))
     # The client's C strings end at a NUL byte; so does each line here.
     return [line.split("\0", 1)[0] for line in data.decode("latin-1").split("\n")]
 
 
-def option_file_entries(path, depth=0):
+def option_file_entries(path, depth=0, _files_read=None):
     """(group, name, value) of every option of ``path`` and the files it includes, in order.
 
     ``group`` is lower case, ``value`` None for an option without ``=``.
@@ -209,6 +226,11 @@ def option_file_entries(path, depth=0):
     where the client would refuse the file.
     """
     group = None
+    files_read = _files_read if _files_read is not None else [0]
+    files_read[0] += 1
+    if files_read[0] > _MAX_OPTION_FILES:
+        raise ConfigError("option file %s: its !include directives read more than %d files (an include bomb?)"
+                          % (path, _MAX_OPTION_FILES))
     for number, line in enumerate(_read_lines(path), 1):
         text = line.lstrip(_SPACE)
         if not text or text[0] in "#;":
@@ -229,7 +251,7 @@ def option_file_entries(path, depth=0):
                 raise ConfigError("option file %s line %d: !%s names nothing" % (path, number, keyword))
             if keyword == "include":
                 if os.path.exists(target):
-                    yield from option_file_entries(target, depth + 1)
+                    yield from option_file_entries(target, depth + 1, files_read)
                 continue
             try:
                 names = sorted(name for name in os.listdir(target)
@@ -238,7 +260,7 @@ def option_file_entries(path, depth=0):
                 raise ConfigError("option file %s line %d: cannot read !includedir %s: %s"
                                   % (path, number, target, exc.strerror or exc))
             for name in names:
-                yield from option_file_entries(os.path.join(target, name), depth + 1)
+                yield from option_file_entries(os.path.join(target, name), depth + 1, files_read)
             continue
         if text[0] == "[":
             end = text.find("]")
@@ -284,11 +306,17 @@ def _seconds(name, value, default):
         if isinstance(value, bool):
             raise ValueError(value)
         seconds = float(value)
-    except (TypeError, ValueError):
-        raise ConfigError("%s must be a number of seconds, got %r" % (name, value))
-    if not 0 < seconds <= MAX_TIMEOUT:  # also refuses NaN
-        raise ConfigError("%s must be more than 0 and at most %d seconds, got %r" % (name, MAX_TIMEOUT, value))
+    except (TypeError, ValueError, OverflowError):
+        raise ConfigError("%s must be a number of seconds, got %s" % (name, _shown(value)))
+    if not MIN_TIMEOUT <= seconds <= MAX_TIMEOUT:  # also refuses NaN
+        raise ConfigError("%s must be from %g to %d seconds, got %s" % (name, MIN_TIMEOUT, MAX_TIMEOUT, _shown(value)))
     return seconds
+
+
+def _shown(value):
+    """A bad option value as a message shows it: at most 60 characters of it."""
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def resolve_params(params):
@@ -300,6 +328,11 @@ def resolve_params(params):
     the file read, or None when none was.
     """
     values = dict((name, getattr(params, name)) for name in ConnectionParams.__slots__)
+    for key in ("host", "user", "unix_socket", "ssl_ca", "ssl_cert", "ssl_key", "config_file", "ssl_mode"):
+        if values.get(key) is not None and not isinstance(values[key], str):
+            raise ConfigError("%s must be text, got %s" % (key, type(values[key]).__name__))
+        if isinstance(values.get(key), str) and "\0" in values[key]:
+            raise ConfigError("%s contains a NUL character" % key)
     path = os.path.expanduser(params.config_file or DEFAULT_OPTION_FILE)
     if _is_default_option_file(params.config_file) and not os.path.exists(path):
         path = None
@@ -309,12 +342,15 @@ def resolve_params(params):
                 values[key] = value
     if values["port"] in (None, ""):
         values["port"] = 3306
+    port = values["port"]
+    if isinstance(port, bool) or (isinstance(port, float) and not port.is_integer()):
+        raise ConfigError("port must be a whole number, got %s" % _shown(port))
     try:
-        values["port"] = int(values["port"])
-    except (TypeError, ValueError):
-        raise ConfigError("port must be a number, got %r" % (values["port"],))
+        values["port"] = int(port)
+    except (TypeError, ValueError, OverflowError):
+        raise ConfigError("port must be a number, got %s" % _shown(port))
     if not 0 < values["port"] < 65536:
-        raise ConfigError("port %s is out of range" % values["port"])
+        raise ConfigError("port %s is out of range" % _shown(values["port"]))
     if not values["host"] and not values["unix_socket"]:
         values["host"] = "localhost"
     try:
@@ -429,6 +465,8 @@ def _open_socket(params):
                            "no TCP answer within %ss: host down or network cut" % timeout, 2003)
     except socket.gaierror as exc:
         raise ConnectError(params.address, "unreachable", "cannot resolve host: %s" % exc.strerror, 2005)
+    except UnicodeError:
+        raise ConnectError(params.address, "unreachable", "cannot resolve host: not a valid host name", 2005)
     except OSError as exc:
         return_kind = "unreachable" if exc.errno in (errno_mod.EHOSTUNREACH, errno_mod.ENETUNREACH) else "error"
         raise ConnectError(params.address, return_kind, "cannot connect: %s" % (exc.strerror or exc), 2003)

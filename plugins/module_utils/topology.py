@@ -16,7 +16,7 @@ from ansible_collections.dbaops.mysql_ha.plugins.module_utils.collect.replicatio
     gather_replication,
     unreachable_facts,
 )
-from ansible_collections.dbaops.mysql_ha.plugins.module_utils.errors import ConfigError, MysqlhaError
+from ansible_collections.dbaops.mysql_ha.plugins.module_utils.errors import ConfigError, ConnectError, MysqlhaError
 
 __all__ = ["HostResolver", "parse_member", "gather_members", "gather_topology"]
 
@@ -79,6 +79,9 @@ def _gather_one(params, options):
         return gather_replication(params, **options)
     except MysqlhaError as exc:
         return unreachable_facts(params.address, exc)
+    except Exception as exc:  # one member's surprise must not cost the whole cluster its verdict
+        return unreachable_facts(params.address, ConnectError(params.address, "error", "%s: %s" % (
+            type(exc).__name__, str(exc)[:200])))
 
 
 def gather_members(member_params, options=None, max_workers=16):

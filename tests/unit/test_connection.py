@@ -306,3 +306,45 @@ def test_an_unresolvable_host_is_unreachable():
         connect(params(host="no-such-host.invalid", port=3306, connect_timeout=1))
     assert info.value.kind == "unreachable"
     assert "no-such-host.invalid:3306" in str(info.value)
+
+
+def test_a_host_name_that_is_no_host_name_is_unreachable_not_a_crash():
+    from ansible_collections.dbaops.mysql_ha.plugins.module_utils.topology import gather_members
+
+    params = resolve_params(ConnectionParams(host="a" * 64, port=3306, config_file=os.devnull, connect_timeout=1))
+    (facts,) = gather_members([params]).values()
+    assert facts["reachable"] is False and facts["reachability"] == "unreachable"
+    assert "not a valid host name" in facts["error"]
+
+
+@pytest.mark.parametrize("option,value,message", [
+    ("connect_timeout", 10 ** 400, "connect_timeout must be a number"),
+    ("connect_timeout", 1e-300, "from 0.001 to 3600"),
+    ("port", float("inf"), "port must be a whole number"),
+    ("port", True, "whole number"),
+    ("port", 3306.9, "whole number"),
+    ("config_file", "/tmp/a\0b", "NUL"),
+    ("ssl_ca", ["/etc/ca.pem"], "ssl_ca must be text"),
+])
+def test_odd_option_values_are_refused_naming_the_option(option, value, message):
+    with pytest.raises(ConfigError, match=message):
+        resolve_params(ConnectionParams(**{"host": "127.0.0.1", "config_file": os.devnull, option: value}))
+
+
+def test_option_files_that_are_fifos_devices_huge_or_include_bombs_are_refused(tmp_path):
+    os.mkfifo(tmp_path / "fifo.cnf")
+    with pytest.raises(ConfigError, match="not a regular file"):
+        read_option_file(str(tmp_path / "fifo.cnf"))
+    with pytest.raises(ConfigError, match="not a regular file"):
+        read_option_file("/dev/zero")
+    (tmp_path / "huge.cnf").write_bytes(b"#" * (2 * 1024 * 1024))
+    with pytest.raises(ConfigError, match="limited to"):
+        read_option_file(str(tmp_path / "huge.cnf"))
+    (tmp_path / "inc.cnf").write_text(f"!include {tmp_path / 'fifo.cnf'}\n")
+    with pytest.raises(ConfigError, match="not a regular file"):
+        read_option_file(str(tmp_path / "inc.cnf"))
+    for level in range(9):   # 10 includes of the next level each: 10^8 reads without a budget
+        (tmp_path / f"l{level}.cnf").write_text("".join(f"!include {tmp_path / f'l{level + 1}.cnf'}\n" for _ in range(10)))
+    (tmp_path / "l9.cnf").write_text("[client]\nuser=x\n")
+    with pytest.raises(ConfigError, match="include bomb"):
+        read_option_file(str(tmp_path / "l0.cnf"))

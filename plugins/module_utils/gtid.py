@@ -58,17 +58,24 @@ def _merge(intervals):
 
 
 def _subtract_intervals(left, right):
+    """``left`` minus ``right``, both sorted disjoint (start, end) tuples: one merge pass,
+    O(len(left) + len(right)), so 20k-interval sets from a hostile host cost milliseconds."""
     result = []
+    first = 0  # the first right interval that can still overlap; it only moves forward
+    count = len(right)
     for start, end in left:
         cur = start
-        for rstart, rend in right:
-            if rend < cur or rstart > end:
-                continue
+        while first < count and right[first][1] < cur:
+            first += 1
+        index = first
+        while index < count and right[index][0] <= end:
+            rstart, rend = right[index]
             if rstart > cur:
                 result.append((cur, rstart - 1))
             cur = max(cur, rend + 1)
             if cur > end:
                 break
+            index += 1
         if cur <= end:
             result.append((cur, end))
     return tuple(result)

@@ -171,9 +171,16 @@ def analyze_cluster(members, name=None, known_primary=None, resolve=None):
         elif how in ("refused", "unreachable") and views and not streaming:
             codes["primary_dead"] = ("%s is %s and all %d reachable replicas lost their IO connection to it"
                                      % (primary, how, len(views)))
-        else:
+        elif streaming:
             codes["primary_unreachable"] = ("%s is %s from here (%s), but %d of %d replicas still stream from it"
                                             % (primary, how, primary_facts.get("error"), len(streaming), len(views)))
+        else:
+            # Not refused or unreachable (auth, tls, lost, stale...), or no replica to ask: not enough to say dead.
+            codes["primary_unreachable"] = ("%s is %s from here (%s); %s, so it cannot be called dead"
+                                            % (primary, how, primary_facts.get("error"),
+                                               "no replica reports on it" if not views else
+                                               "none of its %d replicas streams, but '%s' is no proof the server is gone"
+                                               % (len(views), how)))
     elif primary and primary_facts:
         if kind == "replication" and primary_facts.get("read_only"):
             codes["no_writable_primary"] = "primary %s is read_only" % primary

@@ -202,3 +202,12 @@ def test_replication_stopped_names_every_replica_that_stopped():
     cluster = analyze_cluster({P: server(), R1: replica(io="connecting", lag=None), R2: replica(sql=False, lag=None),
                                R3: replica()})
     assert cluster["analysis"]["details"]["replication_stopped"] == f"replication is not running on {R1}, {R2}"
+
+
+@pytest.mark.parametrize("how", ["auth", "lost", "stale"])
+def test_a_primary_we_cannot_log_in_to_is_unreachable_with_words_that_fit(how):
+    members = {P: down(how), R1: replica(io="connecting", lag=None), R2: replica(io="connecting", lag=None)}
+    cluster = analyze_cluster(members)
+    detail = cluster["analysis"]["details"]["primary_unreachable"]
+    assert cluster["analysis"]["code"] == "primary_unreachable"
+    assert "still stream" not in detail and f"'{how}' is no proof" in detail

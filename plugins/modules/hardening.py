@@ -31,7 +31,10 @@ description:
     makes for test databases (C(mysql.db) rows C(test) and C(test\_%)); other databases whose names start with C(test)
     are left for a DBA, with a warning.
   - C(secure_file_priv) is refused, with O(config_fragment), when its directory does not exist on this host, since the
-    server would not start after the next restart.
+    server would not start after the next restart (unless O(secure_file_priv_managed=true)).
+  - Every refusal is collected before the task fails, so one run names them all, each with its ways out (the fix, or
+    the profile entry that switches the control off); the failed result also holds RV(refused) and the plan of the
+    other controls in RV(controls).
   - When a statement fails, the task fails naming the control, the controls applied before it and those not applied.
 author:
   - dbaops team (@dbaops)
@@ -64,6 +67,23 @@ options:
     description:
       - Section of O(config_fragment); C(mariadbd) for MariaDB and C(mysqld) for MySQL by default.
     type: str
+  secure_file_priv_managed:
+    description:
+      - The caller creates the C(secure_file_priv) directory before the server restarts (the role
+        C(dbaops.mysql_ha.hardening) does; in check mode its task only reports that it would). With V(true), a missing
+        directory is planned, noted in the control's summary and warned about, instead of refused.
+      - Leave V(false) when nothing else creates the directory, so that the server is never pointed at a missing one.
+    type: bool
+    default: false
+  tls_pending:
+    description:
+      - Check mode only. The caller has deployed TLS files that the server loads at a restart it makes before this
+        task runs for real (the role C(dbaops.mysql_ha.hardening) does). In check mode, where that restart has not
+        happened, the TLS controls are planned as if the server had TLS and this login (unless O(ssl_mode=disabled))
+        connected over it, with a warning, instead of refused.
+      - Ignored outside check mode, where the server itself is checked.
+    type: bool
+    default: false
 attributes:
   check_mode:
     support: full
@@ -130,6 +150,12 @@ expired_accounts:
   returned: always
   type: list
   elements: str
+refused:
+  description:
+    - On failure only. Control id -> why it was refused and the ways out. RV(controls) then holds the plan of the other
+      controls (status C(refused) for these).
+  returned: when controls were refused
+  type: dict
 needs_restart:
   description: A setting only takes effect after a restart.
   returned: always
@@ -191,13 +217,29 @@ def write_atomically(path, text):
     os.rename(tmp, path)
 
 
+def controls_report(effective, actions, refused=None):
+    """Control id -> {status, summary, statements, ...} for the result."""
+    controls = dict((c, {"status": "ok" if effective[c]["enabled"] else "disabled"}) for c in DEFAULT_PROFILE)
+    for action in actions:
+        controls[action.control] = {"status": "needs_restart" if action.restart else "changed", "summary": action.summary,
+                                    "statements": [sql for sql, _params in action.statements], "settings": action.settings}
+        if action.expires:
+            controls[action.control]["expires"] = ["%s (%s)" % (a["account"], a["reason"]) for a in action.expires]
+    for control, why in (refused or {}).items():
+        controls[control] = {"status": "refused", "summary": why}
+    return controls
+
+
 def main():
     argument_spec = connection_argument_spec()
     argument_spec.update(
         profile=dict(type="dict", default={}),
         config_fragment=dict(type="path"),
         config_section=dict(type="str"),
-        allow_password_expiry=dict(type="bool", default=False),
+        # "password" in the name is not a secret: say so, or Ansible warns on every run.
+        allow_password_expiry=dict(type="bool", default=False, no_log=False),
+        secure_file_priv_managed=dict(type="bool", default=False),
+        tls_pending=dict(type="bool", default=False),
     )
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
     if PYMYSQL_IMPORT_ERROR is not None:
@@ -220,18 +262,25 @@ def main():
             if "test" in (facts.get("test_databases") or ()):
                 test_tables = [r["TABLE_NAME"] for r in session.query(
                     "SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = 'test'")]
-            context = {"current_user": (user, host), "tls": session.tls is not None, "flavor": facts["flavor"],
+            # Check mode of a play that deploys TLS and restarts the server before this task: plan with that TLS.
+            tls_pending = bool(module.check_mode and module.params["tls_pending"]
+                               and not (facts.get("tls") or {}).get("enabled"))
+            connected_tls = session.tls is not None or (tls_pending and module.params["ssl_mode"] != "disabled")
+            context = {"current_user": (user, host), "tls": connected_tls, "flavor": facts["flavor"],
                        "fragment": parse_fragment(fragment_before),
                        "persist_with_sql": facts["flavor"] == "mysql" and major >= 8,
                        "password_ages": password_ages,
                        "allow_password_expiry": module.params["allow_password_expiry"],
                        "test_tables": test_tables,
                        # The fragment is read by the server on this host: its directories must exist here.
-                       "is_dir": os.path.isdir if fragment_path else None}
+                       "is_dir": os.path.isdir if fragment_path else None,
+                       "secure_file_priv_managed": module.params["secure_file_priv_managed"],
+                       "tls_pending": tls_pending}
             actions = plan_hardening(facts, module.params["profile"], context)
             if not fragment_path:
                 skipped = [a for a in actions if a.restart]
-                actions = [a for a in actions if not a.restart]
+                # Without the fragment, an action that would only persist a setting has nothing to do.
+                actions = [a for a in actions if not a.restart and a.statements]
             else:
                 skipped = []
             applied = []
@@ -239,6 +288,9 @@ def main():
                 applied = apply_plan(session, actions)
             findings_after = None if module.check_mode else collect_security(session, instance=params.address)["findings"]
     except HardeningError as exc:
+        if exc.refused:
+            module.fail_json(msg=str(exc), refused=exc.refused, changed=False,
+                             controls=controls_report(validate_profile(module.params["profile"]), exc.actions, exc.refused))
         module.fail_json(msg=str(exc))
     except MysqlhaError as exc:
         module.fail_json(msg=str(exc), reachability=getattr(exc, "kind", "error"))
@@ -253,12 +305,7 @@ def main():
             module.fail_json(msg="controls %s were applied at runtime, but %s could not be written: %s"
                              % (", ".join(applied) or "none", fragment_path, exc.strerror or exc), applied=applied)
 
-    controls = dict((c, {"status": "ok" if effective[c]["enabled"] else "disabled"}) for c in DEFAULT_PROFILE)
-    for action in actions:
-        controls[action.control] = {"status": "needs_restart" if action.restart else "changed", "summary": action.summary,
-                                    "statements": [sql for sql, _params in action.statements], "settings": action.settings}
-        if action.expires:
-            controls[action.control]["expires"] = ["%s (%s)" % (a["account"], a["reason"]) for a in action.expires]
+    controls = controls_report(effective, actions)
     expired_accounts = [a["account"] for action in actions for a in action.expires]
     if expired_accounts:
         module.warn("default_password_lifetime %s the passwords of %s at once (allow_password_expiry); their logins fail "
@@ -275,8 +322,19 @@ def main():
     unpersisted = [a.control for a in actions if a.settings and not fragment_path]
     if unpersisted:
         # Applied at runtime only: a restart would undo them.
-        module.warn("controls %s were set at runtime only and a restart will undo them; set config_fragment "
-                    "to persist them" % ", ".join(unpersisted))
+        if module.check_mode:
+            module.warn("controls %s would be set at runtime only, and a restart would undo them; set config_fragment "
+                        "to persist them" % ", ".join(unpersisted))
+        else:
+            module.warn("controls %s were set at runtime only and a restart will undo them; set config_fragment "
+                        "to persist them" % ", ".join(unpersisted))
+    if tls_pending:
+        module.warn("check mode: %s has no TLS yet; the TLS controls were planned as if it had the TLS the play deploys "
+                    "and restarts it with (tls_pending)" % params.address)
+    secure_file_priv = effective["secure_file_priv"]
+    if controls["secure_file_priv"]["status"] == "needs_restart" and not os.path.isdir(secure_file_priv["path"]):
+        module.warn("secure_file_priv: %s does not exist on this host yet; create it before the server restarts, or the "
+                    "server will not start (secure_file_priv_managed)" % secure_file_priv["path"])
     result = dict(
         # A start-up-only setting already in the fragment is pending a restart, not a change.
         changed=any(a.statements for a in actions) or fragment_changed,

@@ -125,9 +125,15 @@ def test_requiring_tls_on_a_server_without_tls_is_refused(make_lab):
     lab = make_lab(replicas=0)
     with lab.session("primary") as admin:
         admin.execute("CREATE USER 'app'@'10.1.2.3' IDENTIFIED BY %s", (secrets.token_urlsafe(12),))
-    result, _output = run_module("hardening", {"login_host": "127.0.0.1", "login_port": lab.node("primary").port,
-                                               "config_file": lab.client_file})
+    result, output = run_module("hardening", {"login_host": "127.0.0.1", "login_port": lab.node("primary").port,
+                                              "config_file": lab.client_file}, check=True)
     assert result["failed"] is True and "no TLS" in result["msg"]
+    # Every refusal at once, each with its ways out; the plan of the other controls comes with them.
+    assert set(result["refused"]) == {"remote_accounts_tls", "require_secure_transport"}, result["msg"]
+    assert "or set require_secure_transport: false" in result["msg"] and "or set remote_accounts_tls: false" in result["msg"]
+    assert result["controls"]["require_secure_transport"]["status"] == "refused"
+    assert result["controls"]["local_infile"]["status"] == "changed"
+    assert "did not set no_log" not in output
 
 
 @pytest.mark.parametrize("profile,message", [
@@ -147,10 +153,18 @@ def test_without_a_fragment_runtime_only_changes_are_announced(make_lab):
     lab = make_lab(replicas=0, tls=True)
     args = {"login_host": "127.0.0.1", "login_port": lab.node("primary").port, "config_file": lab.client_file,
             "ssl_mode": "required", "profile": {"audit_log": False, "password_validation": False}}
+    check, output = run_module("hardening", args, check=True)
+    assert check["changed"] is True and check["applied"] == []
+    assert any("would be set at runtime only" in w and "local_infile" in w for w in check.get("warnings", [])), check
+    assert not any("were set at runtime" in w for w in check.get("warnings", []))
+    assert "did not set no_log" not in output
     result, _output = run_module("hardening", args)
     assert result["changed"] is True
-    assert any("restart will undo them" in w and "local_infile" in w for w in result.get("warnings", []))
+    assert any("were set at runtime only" in w and "restart will undo them" in w and "local_infile" in w
+               for w in result.get("warnings", []))
     assert result["controls"]["symbolic_links"]["status"] == "skipped"
+    again, _output = run_module("hardening", args)            # nothing set now: nothing announced
+    assert again["changed"] is False and not any("runtime only" in w for w in again.get("warnings", [])), again
 
 
 # ---- a server as mariadb-install-db leaves it: nobody is cut off by surprise ------------------------------------
@@ -349,3 +363,65 @@ def test_secure_file_priv_naming_a_missing_directory_is_refused_so_the_server_st
     assert result["failed"] is True
     assert "control secure_file_priv: %s is not a directory on this host" % missing in result["msg"], result["msg"]
     assert not os.path.exists(fragment)
+
+
+# ---- the role: the server's OS account owns its files; check mode on a fresh host shows the plan ------------------
+
+def role_tasks(variables):
+    """The role, then its module result as ``result``."""
+    return [{"name": "the role under test", "ansible.builtin.include_role": {"name": "dbaops.mysql_ha.hardening"},
+             "vars": variables},
+            {"name": "its result", "ansible.builtin.set_fact": {"result": "{{ mysqlha_hardening_result }}"}}]
+
+
+def role_vars(lab, work, **extra):
+    variables = {"mysqlha_login_port": lab.node("primary").port, "mysqlha_login_config_file": lab.client_file,
+                 "mysqlha_tls_generate_ca": True, "mysqlha_tls_dir": str(work / "tls"),
+                 "mysqlha_tls_fragment": str(work / "98-tls.cnf"), "mysqlha_hardening_fragment": str(work / "99-hardening.cnf"),
+                 "mysqlha_secure_file_priv_dir": str(work / "files"), "mysqlha_mysql_user": "nobody"}
+    variables.update(extra)
+    return variables
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="giving files to another account needs root")
+def test_role_gives_the_tls_files_and_the_secure_file_priv_directory_to_the_servers_os_account(make_lab, tmp_path):
+    import grp
+    import pwd
+
+    lab = make_lab(replicas=0, tls=True)
+    variables = role_vars(lab, tmp_path, mysqlha_login_ssl_mode="verify_ca", mysqlha_login_ssl_ca=lab.topology["tls"]["ca"],
+                          mysqlha_restart=False)
+    result, output = run_tasks(role_tasks(variables))
+    assert result["changed"] is True and "secure_file_priv" in result["fragment"]["content"], output[-3000:]
+    nobody = pwd.getpwnam("nobody")
+    owned = {"tls/ca.pem": 0o644, "tls/server-cert.pem": 0o644, "tls/server-key.pem": 0o600, "files": 0o750}
+    for name, mode in owned.items():
+        info = os.stat(tmp_path / name)
+        assert (info.st_uid, info.st_gid, info.st_mode & 0o777) == (nobody.pw_uid, nobody.pw_gid, mode), \
+            "%s: %s:%s %o" % (name, pwd.getpwuid(info.st_uid).pw_name, grp.getgrgid(info.st_gid).gr_name, info.st_mode)
+    assert os.stat(tmp_path / "tls" / "ca-key.pem").st_uid == 0            # the CA key is not the server's
+    # The server is pointed at the directory the role made.
+    assert "secure_file_priv = %s" % (tmp_path / "files") in result["fragment"]["content"]
+
+
+def test_role_in_check_mode_on_a_fresh_host_shows_the_plan_and_changes_nothing(make_lab, tmp_path):
+    lab = make_lab(replicas=0)                   # no TLS yet: the role would deploy it and restart the server
+    with lab.session("primary") as admin:
+        admin.execute("CREATE USER 'app'@'10.1.2.3' IDENTIFIED BY %s", (secrets.token_urlsafe(12),))
+    variables = role_vars(lab, tmp_path, mysqlha_mysql_user=getpass_user(), mysqlha_restart_command="/bin/true")
+    result, output = run_tasks(role_tasks(variables), check=True)
+    assert not result.get("failed"), result.get("msg")
+    statuses = {c: r["status"] for c, r in result["controls"].items()}
+    assert statuses["require_secure_transport"] == statuses["remote_accounts_tls"] == "changed", statuses
+    assert statuses["secure_file_priv"] == "needs_restart", statuses
+    assert "the caller creates it before the restart" in result["controls"]["secure_file_priv"]["summary"]
+    assert "tls_pending" in output and "did not set no_log" not in output
+    assert not any(os.path.exists(tmp_path / name) for name in ("tls", "files", "98-tls.cnf", "99-hardening.cnf"))
+    with lab.session("primary") as admin:
+        assert admin.query("SELECT @@local_infile AS v")[0]["v"] == 1
+
+
+def getpass_user():
+    import getpass
+
+    return getpass.getuser()

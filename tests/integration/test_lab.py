@@ -1,7 +1,12 @@
-"""The lab itself: a lab started again in the same directory lists only its new servers."""
+"""The lab itself: a lab started again in the same directory lists only its new servers; status tells
+a node stopped by `lab down` from one that died; the command line's hints and options."""
 from __future__ import annotations
 
+import pytest
+
 from ansible_collections.dbaops.mysql_ha.engine.lab import Lab
+
+from lab_helpers import wait_for
 
 
 def test_lab_up_after_down_in_the_same_directory_lists_only_the_new_servers(make_lab):
@@ -16,3 +21,61 @@ def test_lab_up_after_down_in_the_same_directory_lists_only_the_new_servers(make
         assert all(row["state"] == "running" for row in reread.status())
     finally:
         again.down()
+
+
+def test_status_tells_a_node_that_died_from_one_stopped_by_lab_down(make_lab, capsys):
+    from ansible_collections.dbaops.mysql_ha.engine.cli import main
+
+    lab = make_lab(replicas=2)
+    lab.kill("replica1")
+    lab.freeze("replica2")
+    try:
+        expected = {"primary": "running", "replica1": "dead", "replica2": "frozen"}
+        # As `mysqlha lab status` reads it (signals land asynchronously).
+        wait_for(lambda: {row["name"]: row["state"] for row in Lab(lab.base).status()} == expected, timeout=10)
+        assert main(["lab", "status", "--dir", lab.base]) == 0
+        out = capsys.readouterr().out
+        assert "dead (not running: killed or crashed; see %s)" % lab.node("replica1").error_log in out
+        assert "frozen (SIGSTOP" in out
+    finally:
+        lab.thaw("replica2")
+    assert main(["lab", "down", "--dir", lab.base]) == 0
+    assert {row["state"] for row in Lab(lab.base).status()} == {"stopped"}
+    capsys.readouterr()
+    main(["lab", "status", "--dir", lab.base])
+    assert capsys.readouterr().out.count("stopped (lab down)") == 3
+
+
+def test_a_clean_shutdown_of_one_node_is_stopped_not_dead(make_lab):
+    lab = make_lab(replicas=1)
+    lab.down_node("replica1")
+    assert {row["name"]: row["state"] for row in Lab(lab.base).status()} == {"primary": "running", "replica1": "stopped"}
+
+
+def test_up_over_a_running_lab_names_the_down_command_with_its_directory(make_lab):
+    from ansible_collections.dbaops.mysql_ha.engine.lab import LabError
+
+    lab = make_lab(replicas=0)
+    with pytest.raises(LabError) as info:
+        Lab(lab.base).up(replicas=0)
+    assert "run `mysqlha lab down --dir %s` first" % lab.base in str(info.value)
+    assert all(row["state"] == "running" for row in lab.status())
+
+
+def test_lab_up_keep_install_accounts_from_the_command_line(capsys):
+    import uuid
+
+    from ansible_collections.dbaops.mysql_ha.engine.cli import main
+
+    from lab_helpers import LAB_ROOT
+
+    base = str(LAB_ROOT / uuid.uuid4().hex[:10])         # short: unix socket paths are limited to 107 bytes
+    try:
+        assert main(["lab", "up", "--replicas", "0", "--keep-install-accounts", "--dir", base]) == 0
+        lab = Lab(base)
+        assert lab.topology["keep_install_accounts"] is True
+        with lab.session("primary") as admin:
+            hosts = {r["Host"] for r in admin.query("SELECT Host FROM mysql.user WHERE User = 'root'")}
+        assert {"localhost", "127.0.0.1", "::1"} <= hosts
+    finally:
+        Lab(base).destroy()

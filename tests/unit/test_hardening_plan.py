@@ -366,3 +366,57 @@ def test_secure_file_priv_must_name_a_directory_that_exists_when_the_option_file
         plan_hardening(server, {}, dict(context(), is_dir=lambda path: False))
     (action,) = plan_hardening(server, {}, dict(context(), is_dir=lambda path: path == "/var/lib/mysql-files"))
     assert action.control == "secure_file_priv" and action.restart is True
+
+
+# ---- refusals: every one named at once, each with its ways out ----------------------------------------------
+
+def test_a_fresh_server_without_tls_gets_every_refusal_at_once_each_naming_the_profile_way_out():
+    server = facts(accounts=[{"user": "app", "host": "10.0.0.5"}],
+                   tls={"enabled": False, "have_ssl": "DISABLED", "require_secure_transport": False},
+                   settings=dict(facts()["settings"], secure_file_priv="", local_infile=True))
+    with pytest.raises(HardeningError) as info:
+        plan_hardening(server, {}, dict(context(tls=False), is_dir=lambda path: False))
+    message = str(info.value)
+    assert message.startswith("3 controls refused, nothing was changed: (1) control remote_accounts_tls")
+    for way_out in ("Deploy certificates first (role dbaops.mysql_ha.hardening", "or set remote_accounts_tls: false",
+                    "or set require_secure_transport: false", "secure_file_priv_managed: true", "or set secure_file_priv: false"):
+        assert way_out in message, way_out
+    assert set(info.value.refused) == {"remote_accounts_tls", "require_secure_transport", "secure_file_priv"}
+    # The plan of the other controls comes with the refusal, so check mode still shows it.
+    assert [a.control for a in info.value.actions] == ["local_infile"]
+
+
+@pytest.mark.parametrize("server,profile,ctx,way_out", [
+    (facts(tls={"enabled": True, "have_ssl": "YES", "require_secure_transport": False}), {}, context(tls=False),
+     "use ssl_mode=required or better, or set require_secure_transport: false"),
+    (facts(accounts=[{"user": "root", "host": "%", "ssl_type": "ANY"}]), {}, context(me=("root", "%")),
+     "run it as a local admin account, or set remote_root: false"),
+    (facts(accounts=[{"user": "", "host": "h"}]), {"service_accounts": ["''@'h'"]}, context(),
+     "Take them out of service_accounts if nothing logs in with them, or set anonymous_accounts: false"),
+    (dict(facts(), accounts=None), {}, context(), "or set anonymous_accounts: false, remote_root: false, remote_accounts_tls: false"),
+    (facts(test_databases=None), {}, context(), "or set test_database: false"),
+    (facts(flavor="mysql", audit={"plugin": None}), {}, context(flavor="mysql"), "Install one, or set audit_log: false"),
+    (lifetime_server(0), {}, expiry_context(None), "or set password_lifetime: false"),
+    (lifetime_server(0), {}, expiry_context(mariadb_ages(*INSTALL_DB_ACCOUNTS)), "or set password_lifetime: false"),
+])
+def test_every_refusal_names_the_profile_entry_that_switches_its_control_off(server, profile, ctx, way_out):
+    with pytest.raises(HardeningError) as info:
+        plan_hardening(server, profile, ctx)
+    assert way_out in str(info.value)
+
+
+def test_tls_pending_plans_the_tls_controls_with_the_tls_the_caller_deploys():
+    server = facts(accounts=[{"user": "app", "host": "10.0.0.5"}],
+                   tls={"enabled": False, "have_ssl": "DISABLED", "require_secure_transport": False})
+    actions = plan_hardening(server, {}, dict(context(tls=True), tls_pending=True))
+    assert [a.control for a in actions] == ["remote_accounts_tls", "require_secure_transport"]
+    assert all("assuming the TLS the caller deploys" in a.summary for a in actions)
+    with pytest.raises(HardeningError, match="lock itself out"):     # the login itself would still be plain
+        plan_hardening(server, {"remote_accounts_tls": False}, dict(context(tls=False), tls_pending=True))
+
+
+def test_a_secure_file_priv_directory_the_caller_creates_is_planned_not_refused():
+    server = facts(settings=dict(facts()["settings"], secure_file_priv=""))
+    (action,) = plan_hardening(server, {}, dict(context(), is_dir=lambda path: False, secure_file_priv_managed=True))
+    assert action.control == "secure_file_priv" and action.settings == {"secure_file_priv": "/var/lib/mysql-files"}
+    assert "the caller creates it before the restart" in action.summary

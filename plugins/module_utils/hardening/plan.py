@@ -8,13 +8,17 @@ that only a human can fix, bad parameters, contradictions).  ``plan_hardening``
 turns ``mysql_security`` facts into one Action per control that needs a
 change, refusing any change that would cut off the login it runs as or a
 service account the profile names (``service_accounts``), and any change that
-would expire passwords at once unless the caller opted in.
+would expire passwords at once unless the caller opted in.  Every refusal is
+collected, so one run names them all, each with its ways out (the fix, or the
+profile entry that switches the control off).
 ``apply_plan`` executes the actions in order and stops at the first failure,
 saying which controls were applied.
 """
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
+
+from contextlib import contextmanager
 
 from ansible_collections.dbaops.mysql_ha.plugins.module_utils.errors import MysqlhaError
 from ansible_collections.dbaops.mysql_ha.plugins.module_utils.hardening.catalog import LOCAL_HOSTS, control_by_id
@@ -50,7 +54,43 @@ _AUDIT_EVENTS = frozenset(["CONNECT", "QUERY", "TABLE", "QUERY_DDL", "QUERY_DML"
 
 
 class HardeningError(MysqlhaError):
-    """A profile or a change that cannot be applied; the message names the control."""
+    """A profile or a change that cannot be applied; the message names the control.
+
+    From ``plan_hardening``: ``refused`` (control id -> why it was refused, every
+    refused control) and ``actions`` (the plan of the controls that were not
+    refused), so a caller can show both.
+    """
+
+    def __init__(self, message, refused=None, actions=None):
+        super(HardeningError, self).__init__(message)
+        self.refused = dict(refused or {})
+        self.actions = list(actions or ())
+
+
+class _Refusals:
+    """Collects the refusals of every control, so that one run names them all."""
+
+    def __init__(self):
+        self.messages = []
+        self.refused = {}
+
+    @contextmanager
+    def control(self, *controls):
+        try:
+            yield
+        except HardeningError as exc:
+            self.messages.append(str(exc))
+            for control in controls:
+                self.refused[control] = str(exc)
+
+    def raise_any(self, actions):
+        if len(self.messages) == 1:
+            raise HardeningError(self.messages[0], self.refused, actions)
+        if self.messages:
+            raise HardeningError("%d controls refused, nothing was changed: %s"
+                                 % (len(self.messages), " ".join("(%d) %s" % (i, m) for i, m in
+                                                                 enumerate(self.messages, start=1))),
+                                 self.refused, actions)
 
 
 class Action:
@@ -154,16 +194,17 @@ def _refuse_cut_off(control, what, accounts, effective, context):
     the task runs as or a service account of the profile."""
     me = tuple(context["current_user"])
     if me in [tuple(a) for a in accounts]:
-        raise HardeningError("control %s: refusing to %s %s, the account this task is logged in as"
-                             % (control, what, account_name(*me)))
+        raise HardeningError("control %s: refusing to %s %s, the account this task is logged in as; run the task as "
+                             "another admin account, or set %s: false" % (control, what, account_name(*me), control))
     services = [account_name(u, h) for u, h in accounts if _is_service(effective, u, h)]
     if services:
         raise HardeningError("control %s: refusing to %s service account(s) %s (profile service_accounts); "
-                             "their clients would be cut off" % (control, what, ", ".join(services)))
+                             "their clients would be cut off. Take them out of service_accounts if nothing logs in "
+                             "with them, or set %s: false" % (control, what, ", ".join(services), control))
 
 
-def _account_actions(facts, effective, context):
-    """Actions of the account controls, and the accounts they drop."""
+def _account_actions(facts, effective, context, refusals):
+    """Actions of the account controls, and the accounts they drop (refusals go to ``refusals``)."""
     actions = []
     dropping = set()
     accounts = facts.get("accounts")
@@ -171,51 +212,76 @@ def _account_actions(facts, effective, context):
     if accounts is None:
         needed = [c for c in ("anonymous_accounts", "remote_root", "remote_accounts_tls") if effective[c]["enabled"]]
         if needed:
-            raise HardeningError("controls %s need to read mysql.user, which %s@%s may not"
-                                 % (", ".join(needed), me[0], me[1]))
+            with refusals.control(*needed):
+                ways_out = ", ".join("%s: false" % c for c in needed)
+                raise HardeningError("controls %s need to read mysql.user, which %s@%s may not; run the task as an "
+                                     "admin account that may, or set %s" % (", ".join(needed), me[0], me[1], ways_out))
         return actions, dropping
     if effective["anonymous_accounts"]["enabled"]:
         bad = [a for a in accounts if a["user"] == "" and not a.get("is_role")]
         if bad:
-            _refuse_cut_off("anonymous_accounts", "drop", [(a["user"], a["host"]) for a in bad], effective, context)
-            dropping.update((a["user"], a["host"]) for a in bad)
-            actions.append(Action("anonymous_accounts", "drop %d anonymous account(s)" % len(bad),
-                                  [("DROP USER %s@%s", (a["user"], a["host"])) for a in bad],
-                                  before=["''@'%s'" % a["host"] for a in bad], after=[]))
+            with refusals.control("anonymous_accounts"):
+                _refuse_cut_off("anonymous_accounts", "drop", [(a["user"], a["host"]) for a in bad], effective, context)
+                dropping.update((a["user"], a["host"]) for a in bad)
+                actions.append(Action("anonymous_accounts", "drop %d anonymous account(s)" % len(bad),
+                                      [("DROP USER %s@%s", (a["user"], a["host"])) for a in bad],
+                                      before=["''@'%s'" % a["host"] for a in bad], after=[]))
     if effective["remote_root"]["enabled"]:
         bad = [a for a in accounts if a["user"] == "root" and a["host"] not in LOCAL_HOSTS]
         if bad:
-            if any((a["user"], a["host"]) == tuple(me) for a in bad):
-                raise HardeningError("control remote_root: refusing to drop 'root'@'%s', the account this task is logged "
-                                     "in as; run it as a local admin account" % me[1])
-            _refuse_cut_off("remote_root", "drop", [(a["user"], a["host"]) for a in bad], effective, context)
-            dropping.update((a["user"], a["host"]) for a in bad)
-            actions.append(Action("remote_root", "drop %d remote root account(s)" % len(bad),
-                                  [("DROP USER %s@%s", (a["user"], a["host"])) for a in bad],
-                                  before=["'root'@'%s'" % a["host"] for a in bad], after=[]))
+            with refusals.control("remote_root"):
+                if any((a["user"], a["host"]) == tuple(me) for a in bad):
+                    raise HardeningError("control remote_root: refusing to drop 'root'@'%s', the account this task is "
+                                         "logged in as; run it as a local admin account, or set remote_root: false" % me[1])
+                _refuse_cut_off("remote_root", "drop", [(a["user"], a["host"]) for a in bad], effective, context)
+                dropping.update((a["user"], a["host"]) for a in bad)
+                actions.append(Action("remote_root", "drop %d remote root account(s)" % len(bad),
+                                      [("DROP USER %s@%s", (a["user"], a["host"])) for a in bad],
+                                      before=["'root'@'%s'" % a["host"] for a in bad], after=[]))
     if effective["remote_accounts_tls"]["enabled"]:
         bad = [a for a in accounts if a["host"] not in LOCAL_HOSTS and not a.get("ssl_type") and not a.get("locked")
                and not a.get("is_role") and (a["user"], a["host"]) not in dropping]
         if bad:
-            if not (facts.get("tls") or {}).get("enabled"):
-                raise HardeningError("control remote_accounts_tls: the server has no TLS (have_ssl=%s); requiring TLS would "
-                                     "lock out %d account(s). Deploy certificates first (role dbaops.mysql_ha.hardening)"
-                                     % ((facts.get("tls") or {}).get("have_ssl"), len(bad)))
-            if any((a["user"], a["host"]) == tuple(me) for a in bad) and not context["tls"]:
-                raise HardeningError("control remote_accounts_tls: refusing to REQUIRE SSL for '%s'@'%s', the account this "
-                                     "task is logged in as over a plain connection; connect with ssl_mode=required or better"
-                                     % tuple(me))
-            services = [account_name(a["user"], a["host"]) for a in bad if _is_service(effective, a["user"], a["host"])]
-            if services:
-                raise HardeningError("control remote_accounts_tls: refusing to REQUIRE SSL for service account(s) %s "
-                                     "(profile service_accounts): their clients may connect without TLS today. Once they "
-                                     "use TLS, ALTER USER ... REQUIRE SSL yourself, or set remote_accounts_tls: false"
-                                     % ", ".join(services))
-            actions.append(Action("remote_accounts_tls", "require TLS for %d remote account(s)" % len(bad),
-                                  [("ALTER USER %s@%s REQUIRE SSL", (a["user"], a["host"])) for a in bad],
-                                  before=["'%s'@'%s' REQUIRE NONE" % (a["user"], a["host"]) for a in bad],
-                                  after=["'%s'@'%s' REQUIRE SSL" % (a["user"], a["host"]) for a in bad]))
+            with refusals.control("remote_accounts_tls"):
+                actions.append(_remote_accounts_tls(bad, facts, effective, context))
     return actions, dropping
+
+
+def _server_tls(facts, context):
+    """The server has TLS, or (check mode, ``tls_pending``) will have it after the caller's restart."""
+    return bool((facts.get("tls") or {}).get("enabled") or context.get("tls_pending"))
+
+
+def _no_tls_refusal(control, facts, what):
+    return HardeningError("control %s: the server has no TLS (have_ssl=%s); %s. Deploy certificates first (role "
+                          "dbaops.mysql_ha.hardening, variables mysqlha_tls_*, restarts the server), or set %s: false"
+                          % (control, (facts.get("tls") or {}).get("have_ssl"), what, control))
+
+
+def _remote_accounts_tls(bad, facts, effective, context):
+    me = tuple(context["current_user"])
+    if not _server_tls(facts, context):
+        raise _no_tls_refusal("remote_accounts_tls", facts, "requiring TLS would lock out %d account(s)" % len(bad))
+    if any((a["user"], a["host"]) == me for a in bad) and not context["tls"]:
+        raise HardeningError("control remote_accounts_tls: refusing to REQUIRE SSL for '%s'@'%s', the account this "
+                             "task is logged in as over a plain connection; connect with ssl_mode=required or better, "
+                             "or set remote_accounts_tls: false" % me)
+    services = [account_name(a["user"], a["host"]) for a in bad if _is_service(effective, a["user"], a["host"])]
+    if services:
+        raise HardeningError("control remote_accounts_tls: refusing to REQUIRE SSL for service account(s) %s "
+                             "(profile service_accounts): their clients may connect without TLS today. Once they "
+                             "use TLS, ALTER USER ... REQUIRE SSL yourself, or set remote_accounts_tls: false"
+                             % ", ".join(services))
+    return Action("remote_accounts_tls", "require TLS for %d remote account(s)%s" % (len(bad), _pending_note(facts, context)),
+                  [("ALTER USER %s@%s REQUIRE SSL", (a["user"], a["host"])) for a in bad],
+                  before=["'%s'@'%s' REQUIRE NONE" % (a["user"], a["host"]) for a in bad],
+                  after=["'%s'@'%s' REQUIRE SSL" % (a["user"], a["host"]) for a in bad])
+
+
+def _pending_note(facts, context):
+    if (facts.get("tls") or {}).get("enabled") or not context.get("tls_pending"):
+        return ""
+    return " (check mode: assuming the TLS the caller deploys and restarts the server with)"
 
 
 def _password_expiry(current, days, dropping, effective, context):
@@ -226,13 +292,14 @@ def _password_expiry(current, days, dropping, effective, context):
     if ages is None:
         raise HardeningError("control password_lifetime: cannot tell which accounts default_password_lifetime = %s would "
                              "expire at once: this login cannot read the accounts' password change times "
-                             "(mysql.global_priv on MariaDB, mysql.user on MySQL)" % days)
+                             "(mysql.global_priv on MariaDB, mysql.user on MySQL); run the task as an admin account "
+                             "that may, or set password_lifetime: false" % days)
     expiring = [a for a in expiring_at_once(ages, current, days) if (a["user"], a["host"]) not in dropping]
     if not expiring:
         return []
     listed = ", ".join("%s (%s)" % (a["account"], a["reason"]) for a in expiring)
-    remedy = ("Change their passwords first (ALTER USER ... IDENTIFIED BY ...), or give them a lifetime of their own "
-              "(ALTER USER ... PASSWORD EXPIRE NEVER or PASSWORD EXPIRE INTERVAL n DAY)")
+    remedy = ("Change their passwords first (ALTER USER ... IDENTIFIED BY ...), give them a lifetime of their own "
+              "(ALTER USER ... PASSWORD EXPIRE NEVER or PASSWORD EXPIRE INTERVAL n DAY), or set password_lifetime: false")
     me = tuple(context["current_user"])
     if any((a["user"], a["host"]) == me for a in expiring):
         raise HardeningError("control password_lifetime: refusing default_password_lifetime = %s: it would expire at once "
@@ -289,64 +356,41 @@ def plan_hardening(facts, profile, context):
     ``flavor``, ``persist_with_sql`` (MySQL 8: SET PERSIST instead of the file),
     ``password_ages`` (``expiry.read_password_ages``; None when unreadable),
     ``allow_password_expiry`` (the caller accepts that accounts expire at once),
-    ``test_tables`` (tables in the `test` database) and ``is_dir`` (a check for
-    directories on the server's host, when the option file is managed).
+    ``test_tables`` (tables in the `test` database), ``is_dir`` (a check for
+    directories on the server's host, when the option file is managed),
+    ``secure_file_priv_managed`` (the caller creates the secure_file_priv
+    directory before the server restarts: plan it even when it is missing) and
+    ``tls_pending`` (check mode only: the caller deploys TLS files and restarts
+    the server before this runs for real; plan as if the server had TLS).
+
+    Every refusal is collected; HardeningError names them all and carries the
+    plan of the other controls.
     """
     effective = validate_profile(profile)
-    actions, dropping = _account_actions(facts, effective, context)
+    refusals = _Refusals()
+    actions, dropping = _account_actions(facts, effective, context, refusals)
     settings = facts.get("settings") or {}
     tls = facts.get("tls") or {}
     if effective["test_database"]["enabled"]:
-        present = facts.get("test_databases")
-        if present is None:
-            raise HardeningError("control test_database: this login cannot list every schema")
-        drop_schema, drop_grants, left = test_database_scope(present)
-        if drop_schema:
-            tables = context.get("test_tables")
-            if tables is None:
-                raise HardeningError("control test_database: cannot tell whether the `test` database holds tables; "
-                                     "refusing to drop it")
-            if tables:
-                raise HardeningError("control test_database: refusing to drop the `test` database: it holds %d table(s) "
-                                     "(%s), which an application may use. Move or drop them yourself, or set "
-                                     "test_database: false" % (len(tables), ", ".join(sorted(tables)[:10])))
-        if drop_schema or drop_grants:
-            statements = [("DROP DATABASE IF EXISTS `test`", None)] if drop_schema else []
-            statements += [("DELETE FROM mysql.db WHERE Db IN (%s, %s)", TEST_GRANT_DBS), ("FLUSH PRIVILEGES", None)]
-            actions.append(Action("test_database", "remove the test database and its grants", statements,
-                                  before=[p for p in present if p not in left], after=[]))
+        with refusals.control("test_database"):
+            action = _test_database_action(facts, context)
+            if action:
+                actions.append(action)
     if effective["local_infile"]["enabled"]:
         action = _setting_action("local_infile", "local_infile", "local_infile", "ON" if settings.get("local_infile") else "OFF",
                                  "OFF", ("SET GLOBAL local_infile = OFF", None), context, persisted_value="0")
         if action:
             actions.append(action)
     if effective["require_secure_transport"]["enabled"] and tls.get("require_secure_transport") is not None:
-        current = "ON" if tls.get("require_secure_transport") else "OFF"
-        if current == "OFF":
-            if not tls.get("enabled"):
-                raise HardeningError("control require_secure_transport: the server has no TLS (have_ssl=%s); every client "
-                                     "would be locked out. Deploy certificates first" % tls.get("have_ssl"))
-            if not context["tls"]:
-                raise HardeningError("control require_secure_transport: refusing to require TLS while this task is "
-                                     "connected without it (it would lock itself out); use ssl_mode=required or better")
-            # A service account that does not require TLS itself may have clients that connect without it.
-            # 'localhost' accounts log in over the unix socket, which the server counts as secure.
-            plain = [account_name(a["user"], a["host"]) for a in facts.get("accounts") or ()
-                     if _is_service(effective, a["user"], a["host"]) and not a.get("ssl_type") and a["host"] != "localhost"
-                     and (a["user"], a["host"]) not in dropping]
-            if plain:
-                raise HardeningError("control require_secure_transport: refusing to require TLS of every client while service "
-                                     "account(s) %s (profile service_accounts) do not require it: their clients may connect "
-                                     "without TLS today. Once they use TLS, ALTER USER ... REQUIRE SSL, then run again"
-                                     % ", ".join(plain))
-        action = _setting_action("require_secure_transport", "require_secure_transport", "require_secure_transport",
-                                 current, "ON", ("SET GLOBAL require_secure_transport = ON", None), context)
-        if action:
-            actions.append(action)
+        with refusals.control("require_secure_transport"):
+            action = _require_secure_transport_action(facts, effective, context, dropping)
+            if action:
+                actions.append(action)
     if effective["audit_log"]["enabled"]:
-        action = _audit_action(facts, effective["audit_log"], context)
-        if action:
-            actions.append(action)
+        with refusals.control("audit_log"):
+            action = _audit_action(facts, effective["audit_log"], context)
+            if action:
+                actions.append(action)
     if effective["password_validation"]["enabled"]:
         policy = facts.get("password_policy") or {}
         persisted = _persisted(context, "plugin_load_add", "simple_password_check") or context["flavor"] != "mariadb"
@@ -364,14 +408,15 @@ def plan_hardening(facts, profile, context):
     if effective["password_lifetime"]["enabled"]:
         days = effective["password_lifetime"]["days"]
         current = (facts.get("password_policy") or {}).get("default_lifetime_days")
-        action = _setting_action("password_lifetime", "default_password_lifetime", "default_password_lifetime",
-                                 current, days, ("SET GLOBAL default_password_lifetime = %s", (days,)), context)
-        if action and action.statements:
-            action.expires = _password_expiry(current, days, dropping, effective, context)
-            if action.expires:
-                action.after = "%s; expires at once: %s" % (days, ", ".join(a["account"] for a in action.expires))
-        if action:
-            actions.append(action)
+        with refusals.control("password_lifetime"):
+            action = _setting_action("password_lifetime", "default_password_lifetime", "default_password_lifetime",
+                                     current, days, ("SET GLOBAL default_password_lifetime = %s", (days,)), context)
+            if action and action.statements:
+                action.expires = _password_expiry(current, days, dropping, effective, context)
+                if action.expires:
+                    action.after = "%s; expires at once: %s" % (days, ", ".join(a["account"] for a in action.expires))
+            if action:
+                actions.append(action)
     if effective["sql_mode_strict"]["enabled"]:
         mode = settings.get("sql_mode") or ""
         modes = [m for m in mode.split(",") if m]
@@ -388,16 +433,75 @@ def plan_hardening(facts, profile, context):
                      (settings.get("secure_file_priv") or "").rstrip("/") == effective["secure_file_priv"]["path"].rstrip("/")))
     for control, key, value, in_effect in restart_only:
         if effective[control]["enabled"] and not in_effect:
+            summary = "%s = %s (read at start-up)" % (key, value)
             if control == "secure_file_priv" and context.get("is_dir") and not context["is_dir"](value):
-                # mariadbd/mysqld refuse to start with a secure_file_priv they cannot resolve.
-                raise HardeningError("control secure_file_priv: %s is not a directory on this host; the server would not "
-                                     "start after the next restart, cutting off every client. Create it (the role "
-                                     "dbaops.mysql_ha.hardening does), or set secure_file_priv: {path: <a directory>}"
-                                     % value)
+                if not context.get("secure_file_priv_managed"):
+                    # mariadbd/mysqld refuse to start with a secure_file_priv they cannot resolve.
+                    with refusals.control("secure_file_priv"):
+                        raise HardeningError(
+                            "control secure_file_priv: %s is not a directory on this host; the server would not start "
+                            "after the next restart, cutting off every client. Create it (the role "
+                            "dbaops.mysql_ha.hardening does, owned by the server's OS user), pass "
+                            "secure_file_priv_managed: true if this play creates it before the restart, set "
+                            "secure_file_priv: {path: <an existing directory>}, or set secure_file_priv: false" % value)
+                    continue
+                summary += "; the directory does not exist yet: the caller creates it before the restart"
             persisted = _persisted(context, key, value)
-            actions.append(Action(control, "%s = %s (read at start-up)" % (key, value), [],
-                                  before=None, after=value, settings={} if persisted else {key: value}, restart=True))
+            actions.append(Action(control, summary, [], before=None, after=value,
+                                  settings={} if persisted else {key: value}, restart=True))
+    refusals.raise_any(actions)
     return actions
+
+
+def _test_database_action(facts, context):
+    present = facts.get("test_databases")
+    if present is None:
+        raise HardeningError("control test_database: this login cannot list every schema; run the task as an admin "
+                             "account (SHOW DATABASES), or set test_database: false")
+    drop_schema, drop_grants, left = test_database_scope(present)
+    if drop_schema:
+        tables = context.get("test_tables")
+        if tables is None:
+            raise HardeningError("control test_database: cannot tell whether the `test` database holds tables; "
+                                 "refusing to drop it. Run the task as an admin account that may read "
+                                 "information_schema.TABLES of `test`, or set test_database: false")
+        if tables:
+            raise HardeningError("control test_database: refusing to drop the `test` database: it holds %d table(s) "
+                                 "(%s), which an application may use. Move or drop them yourself, or set "
+                                 "test_database: false" % (len(tables), ", ".join(sorted(tables)[:10])))
+    if not (drop_schema or drop_grants):
+        return None
+    statements = [("DROP DATABASE IF EXISTS `test`", None)] if drop_schema else []
+    statements += [("DELETE FROM mysql.db WHERE Db IN (%s, %s)", TEST_GRANT_DBS), ("FLUSH PRIVILEGES", None)]
+    return Action("test_database", "remove the test database and its grants", statements,
+                  before=[p for p in present if p not in left], after=[])
+
+
+def _require_secure_transport_action(facts, effective, context, dropping):
+    tls = facts.get("tls") or {}
+    current = "ON" if tls.get("require_secure_transport") else "OFF"
+    if current == "OFF":
+        if not _server_tls(facts, context):
+            raise _no_tls_refusal("require_secure_transport", facts, "every client would be locked out")
+        if not context["tls"]:
+            raise HardeningError("control require_secure_transport: refusing to require TLS while this task is "
+                                 "connected without it (it would lock itself out); use ssl_mode=required or better, "
+                                 "or set require_secure_transport: false")
+        # A service account that does not require TLS itself may have clients that connect without it.
+        # 'localhost' accounts log in over the unix socket, which the server counts as secure.
+        plain = [account_name(a["user"], a["host"]) for a in facts.get("accounts") or ()
+                 if _is_service(effective, a["user"], a["host"]) and not a.get("ssl_type") and a["host"] != "localhost"
+                 and (a["user"], a["host"]) not in dropping]
+        if plain:
+            raise HardeningError("control require_secure_transport: refusing to require TLS of every client while service "
+                                 "account(s) %s (profile service_accounts) do not require it: their clients may connect "
+                                 "without TLS today. Once they use TLS, ALTER USER ... REQUIRE SSL, then run again; or "
+                                 "set require_secure_transport: false" % ", ".join(plain))
+    action = _setting_action("require_secure_transport", "require_secure_transport", "require_secure_transport",
+                             current, "ON", ("SET GLOBAL require_secure_transport = ON", None), context)
+    if action and current == "OFF":
+        action.summary += _pending_note(facts, context)
+    return action
 
 
 def test_database_scope(present):
@@ -416,7 +520,8 @@ def _audit_action(facts, wanted, context):
         if audit.get("plugin") and audit.get("enabled"):
             return None
         raise HardeningError("control audit_log: MySQL needs the audit_log plugin of MySQL Enterprise or Percona Server "
-                             "(INSTALL PLUGIN audit_log SONAME 'audit_log.so'); this server has none loaded")
+                             "(INSTALL PLUGIN audit_log SONAME 'audit_log.so'); this server has none loaded. Install one, or set "
+                             "audit_log: false")
     events = ",".join(wanted["events"])
     statements = []
     if audit.get("plugin") != "server_audit":

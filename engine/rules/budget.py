@@ -274,4 +274,3 @@ class BoundedEvaluator(simpleeval.EvalWithCompoundTypes):
             check_format_spec(str(spec))
             return format(self._eval(node.value), str(spec))
         return self._eval(node.value)
-

@@ -312,7 +312,7 @@ def test_a_host_name_that_is_no_host_name_is_unreachable_not_a_crash():
     from ansible_collections.dbaops.mysql_ha.plugins.module_utils.topology import gather_members
 
     params = resolve_params(ConnectionParams(host="a" * 64, port=3306, config_file=os.devnull, connect_timeout=1))
-    (facts,) = gather_members([params]).values()
+    facts = list(gather_members([params]).values())[0]
     assert facts["reachable"] is False and facts["reachability"] == "unreachable"
     assert "not a valid host name" in facts["error"]
 
@@ -344,7 +344,7 @@ def test_option_files_that_are_fifos_devices_huge_or_include_bombs_are_refused(t
     with pytest.raises(ConfigError, match="not a regular file"):
         read_option_file(str(tmp_path / "inc.cnf"))
     for level in range(9):   # 10 includes of the next level each: 10^8 reads without a budget
-        (tmp_path / f"l{level}.cnf").write_text("".join(f"!include {tmp_path / f'l{level + 1}.cnf'}\n" for _ in range(10)))
+        (tmp_path / f"l{level}.cnf").write_text(f"!include {tmp_path / f'l{level + 1}.cnf'}\n" * 10)
     (tmp_path / "l9.cnf").write_text("[client]\nuser=x\n")
     with pytest.raises(ConfigError, match="include bomb"):
         read_option_file(str(tmp_path / "l0.cnf"))

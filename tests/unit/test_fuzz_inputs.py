@@ -20,8 +20,8 @@ from ansible_collections.dbaops.mysql_ha.engine.rules.loader import RuleSetError
 from ansible_collections.dbaops.mysql_ha.engine.rules.snapshot import build_member, load_facts
 from ansible_collections.dbaops.mysql_ha.engine.rules.testing import TestReport, run_test_file
 
-SETTINGS = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                                                           HealthCheck.too_slow])
+SETTINGS = settings(max_examples=120, deadline=None,
+                    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 
 scalars = (st.none() | st.booleans() | st.integers(min_value=-10**30, max_value=10**30)
            | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=40))

@@ -214,8 +214,9 @@ def _account_actions(facts, effective, context, refusals):
         if needed:
             with refusals.control(*needed):
                 ways_out = ", ".join("%s: false" % c for c in needed)
-                raise HardeningError("controls %s need to read mysql.user, which %s@%s may not; run the task as an "
-                                     "admin account that may, or set %s" % (", ".join(needed), me[0], me[1], ways_out))
+                message = ("controls %s need to read mysql.user, which %s@%s may not; run the task as an "
+                           "admin account that may, or set %s" % (", ".join(needed), me[0], me[1], ways_out))
+                raise HardeningError(message)
         return actions, dropping
     if effective["anonymous_accounts"]["enabled"]:
         bad = [a for a in accounts if a["user"] == "" and not a.get("is_role")]

@@ -84,10 +84,14 @@ TEST_SCHEMA = jsonschema.Draft202012Validator(load_schema("rule_test.schema.json
 
 
 def _work_tree(path: Path) -> Path:
-    """The Git work tree holding ``path`` (relative rule_files must stay inside it), else its directory."""
+    """Where relative rule_files must stay: the Git work tree holding ``path``, else the current
+    directory when ``path`` is under it, else the test file's own directory."""
     for parent in [path.parent, *path.parent.parents]:
         if (parent / ".git").exists():
             return parent
+    cwd = Path.cwd().resolve()
+    if cwd in path.parents:
+        return cwd
     return path.parent
 
 

@@ -26,6 +26,14 @@ def _lab_parser(sub: argparse._SubParsersAction) -> None:
     for name, help_text in (("down", "stop every server the lab started"), ("status", "show the lab's servers"),
                             ("inventory", "print the lab as Ansible variables (YAML)")):
         lab_sub.add_parser(name, help=help_text)
+    for name, help_text in (("freeze", "SIGSTOP a node: alive to TCP, no answer"),
+                            ("thaw", "SIGCONT a node and release its flood"),
+                            ("kill", "SIGKILL a node")):
+        fault = lab_sub.add_parser(name, help=help_text)
+        fault.add_argument("node", help="node name (see lab status)")
+    flood = lab_sub.add_parser("flood", help="hold N idle TCP connections to a node (released by thaw or down)")
+    flood.add_argument("node", help="node name (see lab status)")
+    flood.add_argument("count", type=int, help="connections (1..10000)")
     for parser in lab_sub.choices.values():
         parser.add_argument("--dir", default=None, help=f"lab directory (default $MYSQLHA_LAB_DIR or {default_lab_dir()})")
         parser.add_argument("--json", action="store_true", help="print JSON")
@@ -70,6 +78,12 @@ def run_lab(args: argparse.Namespace) -> int:
         print(json.dumps({"stopped": stopped}) if args.json else f"stopped: {', '.join(stopped) or 'nothing running'}")
     elif args.lab_command == "status":
         _print_status(lab, args.json)
+    elif args.lab_command in ("freeze", "thaw", "kill"):
+        getattr(lab, args.lab_command)(args.node)
+        print(f"{args.lab_command}: {args.node}")
+    elif args.lab_command == "flood":
+        pid = lab.flood(args.node, args.count)
+        print(f"flood: {args.count} idle connections to {args.node} held by pid {pid} (released by thaw or down)")
     elif args.lab_command == "inventory":
         import yaml
 

@@ -16,6 +16,7 @@ import signal
 import time
 from pathlib import Path
 
+from ansible_collections.dbaops.mysql_ha.engine.lab.faults import start_flood, stop_flood
 from ansible_collections.dbaops.mysql_ha.engine.lab.server import (
     ADMIN_USER,
     GALERA_PROVIDER,
@@ -287,6 +288,7 @@ class Lab:
         """
         stopped = []
         for node in self.nodes:
+            self.unflood(node)
             if stop_server(node):
                 stopped.append(node.name)
             node.stopped = True
@@ -326,7 +328,28 @@ class Lab:
         self.signal(node, signal.SIGSTOP)
 
     def thaw(self, node: Node | str) -> None:
+        """SIGCONT, and release the node's flood of idle connections if it has one."""
+        node = self.node(node) if isinstance(node, str) else node
+        self.unflood(node)
         self.signal(node, signal.SIGCONT)
+
+    def flood(self, node: Node | str, count: int) -> int:
+        """``count`` idle TCP connections to the node that never handshake, held until thaw/down
+        (an application pool reconnecting to a frozen primary fills its accept queue this way)."""
+        node = self.node(node) if isinstance(node, str) else node
+        if not 0 < count <= 10_000:
+            raise LabError(f"flood count must be from 1 to 10000, got {count}")
+        self.unflood(node)
+        pid = start_flood("127.0.0.1", node.port, count)
+        self.topology.setdefault("floods", {})[node.name] = pid
+        self._save_if_present()
+        return pid
+
+    def unflood(self, node: Node | str) -> bool:
+        node = self.node(node) if isinstance(node, str) else node
+        pid = (self.topology.get("floods") or {}).pop(node.name, None)
+        self._save_if_present()
+        return stop_flood(pid)
 
     def status(self) -> list[dict]:
         """One row per node; ``state``: ``running``, ``frozen`` (SIGSTOP: alive, not answering),

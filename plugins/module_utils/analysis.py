@@ -14,6 +14,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import time
+
 from ansible_collections.dbaops.mysql_ha.plugins.module_utils.gtid import (
     GtidError,
     errant_gtids,
@@ -70,7 +72,17 @@ def _replicating(channel):
     return channel.get("io_running") == "yes" and channel.get("sql_running")
 
 
-def analyze_cluster(members, name=None, known_primary=None, resolve=None):
+# A replica IO thread that got TCP but no handshake from its source says: "Lost connection to
+# server at 'reading initial communication packet'" (errno 2013).
+_HANDSHAKE_HUNG = "reading initial communication packet"
+
+
+def _hung_by_replicas(views):
+    """Replicas whose last IO error says the source accepted TCP and never spoke (a hung process)."""
+    return [r for r, c in views if c.get("last_io_errno") == 2013 and _HANDSHAKE_HUNG in (c.get("last_io_error") or "")]
+
+
+def analyze_cluster(members, name=None, known_primary=None, resolve=None, known_state=None, now=None):
     """Analyse a cluster.
 
     ``members``: {address: facts} where facts are collect_replication() output
@@ -79,8 +91,14 @@ def analyze_cluster(members, name=None, known_primary=None, resolve=None):
     themselves do not tell.  ``resolve``: an optional ``host -> IP addresses``
     callable, so a replica whose source is named by IP is matched to a member
     named by host name; without it the analysis uses the names as given and
-    touches no network.  Returns the ``cluster`` dict of topology_facts.
+    touches no network.  ``known_state``: the ``cluster`` of the caller's previous
+    analysis (the daemon's, or one a playbook passes back): a primary last seen hung stays
+    hung until it gives evidence of death (a refusal, or a silent host with every replica
+    agreeing), and ``primary_hung_since`` carries over.  ``now``: epoch seconds (tests).
+    Returns the ``cluster`` dict of topology_facts.
     """
+    now = time.time() if now is None else now
+    known_state = known_state if isinstance(known_state, dict) else {}
     index = {}
     for address, facts in members.items():
         for key in _member_keys(address, facts, resolve):
@@ -154,6 +172,7 @@ def analyze_cluster(members, name=None, known_primary=None, resolve=None):
             codes["multiple_writable_primaries"] = "group reports %d primaries" % len(primaries)
 
     primary_facts = members.get(primary) if primary else None
+    hung_since = None
     direct_replicas = sorted(tree.get(primary, [])) if primary else []
     if members and not reachable:
         # A total outage is never quiet, whatever the members' roles were.
@@ -162,10 +181,29 @@ def analyze_cluster(members, name=None, known_primary=None, resolve=None):
         how = primary_facts.get("reachability")
         views = [(r, c) for r in direct_replicas for s, c in sources.get(r, []) if s == primary]
         streaming = [r for r, c in views if c.get("io_running") == "yes"]
+        liveness = (primary_facts.get("evidence") or {}).get("liveness") or {}
+        host_silent = liveness.get("answer") in ("none", "unreachable")
+        was_hung = (known_state.get("member_reachability") or {}).get(primary) == "hung" \
+            and known_state.get("primary") == primary
+        replica_saw_hang = _hung_by_replicas(views)
+        if how == "unreachable" and replica_saw_hang:
+            # No TCP answer now, but a replica was accepted and never spoken to: a hung process.
+            how = "hung"
+            primary_facts = dict(primary_facts, reachability="hung", error="%s; replicas %s saw TCP accepted and no handshake (%s)" % (
+                primary_facts.get("error"), ", ".join(replica_saw_hang), _HANDSHAKE_HUNG))
+        elif how == "unreachable" and was_hung and not (host_silent and views and not streaming):
+            # Last seen hung, and no evidence of death since: still hung, never dead by time alone.
+            how = "hung"
+            primary_facts = dict(primary_facts, reachability="hung", error="%s; last seen hung and no evidence of death since "
+                                 "(no refusal; the host is not silent with every replica agreeing)"
+                                 % primary_facts.get("error"))
         if how == "hung":
-            codes["primary_hung"] = ("%s accepts TCP but does not answer (%s); replicas streaming: %d of %d. "
-                                     "Do not fail over automatically." % (primary, primary_facts.get("error"),
-                                                                          len(streaming), len(views)))
+            hung_since = known_state.get("primary_hung_since") if was_hung else None
+            hung_since = hung_since if isinstance(hung_since, (int, float)) else now
+            codes["primary_hung"] = ("%s accepts TCP but does not answer (%s); replicas streaming: %d of %d; "
+                                     "hung for %ds. Do not fail over automatically."
+                                     % (primary, primary_facts.get("error"), len(streaming), len(views),
+                                        max(0, now - hung_since)))
         elif how == "overloaded":
             codes["primary_overloaded"] = "%s is alive but refuses work: %s" % (primary, primary_facts.get("error"))
         elif how in ("refused", "unreachable") and views and not streaming:
@@ -236,6 +274,7 @@ def analyze_cluster(members, name=None, known_primary=None, resolve=None):
         healthy = sum(1 for r in direct_replicas if r in reachable
                       and any(s == primary and _replicating(c) for s, c in sources.get(r, [])))
 
+    hung_since_value = hung_since if "primary_hung" in codes else None
     ordered = [c for c in CODE_PRIORITY if c in codes]
     code = ordered[0] if ordered else "ok"
     return {
@@ -255,9 +294,12 @@ def analyze_cluster(members, name=None, known_primary=None, resolve=None):
         "transactions_behind": behind,
         "size": len(members),
         "reachable_count": len(reachable),
-        "member_reachability": dict((a, "ok" if f.get("reachable") else (f.get("reachability") or "error"))
+        "member_reachability": dict((a, "hung" if a == primary and "primary_hung" in codes
+                                     else "ok" if f.get("reachable") else (f.get("reachability") or "error"))
                                     for a, f in members.items()),
         "healthy_replica_count": healthy,
+        "primary_hung_since": round(hung_since_value, 3) if hung_since_value is not None else None,
+        "primary_hung_seconds": round(max(0.0, now - hung_since_value), 3) if hung_since_value is not None else None,
         "analysis": {"code": code, "codes": ordered or ["ok"], "details": dict((c, codes[c]) for c in ordered)},
     }
 

@@ -17,6 +17,7 @@ from ansible_collections.dbaops.mysql_ha.plugins.module_utils.collect.replicatio
     unreachable_facts,
 )
 from ansible_collections.dbaops.mysql_ha.plugins.module_utils.errors import ConfigError, ConnectError, MysqlhaError
+from ansible_collections.dbaops.mysql_ha.plugins.module_utils.liveness import DEFAULT_PROBE_PORT, probe_host
 
 __all__ = ["HostResolver", "parse_member", "gather_members", "gather_topology"]
 
@@ -74,9 +75,13 @@ def parse_member(text):
     return host, port
 
 
-def _gather_one(params, options):
+def _gather_one(params, options, liveness_port=DEFAULT_PROBE_PORT):
     try:
         return gather_replication(params, **options)
+    except ConnectError as exc:
+        if exc.kind == "unreachable" and params.host and liveness_port:
+            return _with_liveness(params, exc, liveness_port)
+        return unreachable_facts(params.address, exc)
     except MysqlhaError as exc:
         return unreachable_facts(params.address, exc)
     except Exception as exc:  # one member's surprise must not cost the whole cluster its verdict
@@ -84,7 +89,23 @@ def _gather_one(params, options):
             type(exc).__name__, str(exc)[:200])))
 
 
-def gather_members(member_params, options=None, max_workers=16):
+def _with_liveness(params, exc, liveness_port):
+    """The MySQL port gave no TCP answer: ask the host's kernel once more on another port.
+
+    A RST or SYN-ACK there means the host is alive and mysqld is not accepting (a frozen
+    process whose accept queue is full drops new SYNs): ``hung``, never evidence of death.
+    """
+    probe = probe_host(params.host, liveness_port, timeout=params.connect_timeout)
+    if probe["alive"]:
+        exc = ConnectError(params.address, "hung", "no TCP answer on the MySQL port within %ss, but the host's kernel "
+                           "answered on port %d (%s): the process is there and not accepting (accept queue full, "
+                           "or frozen)" % (params.connect_timeout, probe["port"], probe["answer"]), exc.errno)
+    facts = unreachable_facts(params.address, exc)
+    facts["evidence"] = {"mysql_port": "no TCP answer", "liveness": probe}
+    return facts
+
+
+def gather_members(member_params, options=None, max_workers=16, liveness_port=DEFAULT_PROBE_PORT):
     """{address: facts} for every ConnectionParams, gathered concurrently.
 
     A member that cannot be reached or read becomes unreachable_facts(); this
@@ -95,14 +116,27 @@ def gather_members(member_params, options=None, max_workers=16):
         return {}
     workers = max(1, min(max_workers, len(member_params)))
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        futures = [(p.address, pool.submit(_gather_one, p, options)) for p in member_params]
+        futures = [(p.address, pool.submit(_gather_one, p, options, liveness_port)) for p in member_params]
         return dict((address, future.result()) for address, future in futures)
 
 
-def gather_topology(member_params, name=None, options=None, known_primary=None):
-    """Gather all members and return ``{"members": ..., "cluster": ...}``."""
+def gather_topology(member_params, name=None, options=None, known_primary=None, known_state=None,
+                    liveness_port=DEFAULT_PROBE_PORT):
+    """Gather all members and return ``{"members": ..., "cluster": ...}``.
+
+    ``known_state``: the previous result (or its ``cluster``), so a primary last seen hung
+    stays hung until there is evidence of death; its primary also serves as ``known_primary``.
+    ``liveness_port``: the host probe's port when a MySQL port gives no TCP answer (0: none).
+    """
     started = time.monotonic()
-    members = gather_members(member_params, options)
-    cluster = analyze_cluster(members, name=name, known_primary=known_primary, resolve=RESOLVER)
+    if isinstance(known_state, dict) and isinstance(known_state.get("cluster"), dict):
+        known_state = known_state["cluster"]
+    if not isinstance(known_state, dict):
+        known_state = None
+    if known_primary is None and known_state:
+        known_primary = known_state.get("primary")
+    members = gather_members(member_params, options, liveness_port=liveness_port)
+    cluster = analyze_cluster(members, name=name, known_primary=known_primary, resolve=RESOLVER,
+                              known_state=known_state)
     cluster["duration_ms"] = round((time.monotonic() - started) * 1000.0, 3)
     return {"members": members, "cluster": cluster}

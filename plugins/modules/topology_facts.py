@@ -41,6 +41,21 @@ options:
       - C(host:port) of the member last known as primary; used only when the members themselves do not tell
         (for example no replica is configured at all).
     type: str
+  known_state:
+    description:
+      - The previous result of this module (or its C(cluster)), for a caller that polls. A primary last seen hung
+        stays C(primary_hung) until it gives evidence of death (a refusal on its MySQL port, or a silent host with
+        every replica agreeing), never dead by time alone; C(cluster.primary_hung_since) carries over.
+    type: dict
+  liveness_port:
+    description:
+      - When a member's MySQL port gives no TCP answer, one TCP connect to this port of the same host tells a live
+        kernel (RST or SYN-ACK) from a silent host. A live kernel means the process is there but not accepting (a
+        frozen mysqld whose accept queue is full), so C(hung), never C(dead). The default, port 1, is closed nearly
+        everywhere (a live kernel answers RST); a port known open such as 22 works too. Costs one connect bounded by
+        O(connect_timeout), only after a failure. V(0) disables the probe.
+    type: int
+    default: 1
 attributes:
   check_mode:
     support: full
@@ -149,6 +164,15 @@ cluster:
         is no primary. Null when not applicable.
       returned: always
       type: int
+    primary_hung_since:
+      description: When the primary was first seen hung (epoch seconds), carried over from known_state;
+        null unless primary_hung. Null when not applicable.
+      returned: always
+      type: float
+    primary_hung_seconds:
+      description: How long the primary has been hung; null unless primary_hung. Null when not applicable.
+      returned: always
+      type: float
     duration_ms:
       description: Time to gather and analyse.
       returned: always
@@ -194,6 +218,8 @@ def main():
         members=dict(type="list", elements="str", required=True),
         cluster_name=dict(type="str"),
         known_primary=dict(type="str"),
+        known_state=dict(type="dict"),
+        liveness_port=dict(type="int", default=1),
     )
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
     if PYMYSQL_IMPORT_ERROR is not None:
@@ -207,8 +233,11 @@ def main():
             member_params.append(resolve_params(connection_params(module.params, host=host, port=port)))
     except MysqlhaError as exc:
         module.fail_json(msg=str(exc))
+    if not 0 <= module.params["liveness_port"] < 65536:
+        module.fail_json(msg="liveness_port must be from 0 (no probe) to 65535")
     result = gather_topology(member_params, name=module.params["cluster_name"],
-                             known_primary=module.params["known_primary"])
+                             known_primary=module.params["known_primary"], known_state=module.params["known_state"],
+                             liveness_port=module.params["liveness_port"])
     module.exit_json(changed=False, **result)
 
 

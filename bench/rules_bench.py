@@ -61,7 +61,9 @@ NATIVE = {
     "replica_unreachable": lambda n: not n["reachable"] and n["member_role"] != "primary" and _gt(
         n["cluster"]["reachable_count"], 0),
     "primary_dead": lambda n: "primary_dead" in codes(n),
-    "primary_hung_prolonged": lambda n: "primary_hung" in codes(n) and _gt(n["cluster"]["primary_hung_seconds"], 59), "primary_hung": lambda n: "primary_hung" in codes(n),
+    "primary_hung_prolonged": lambda n: "primary_hung" in codes(n) and _gt(
+        n["cluster"]["primary_hung_seconds"], 59),
+    "primary_hung": lambda n: "primary_hung" in codes(n),
     "primary_unreachable": lambda n: "primary_unreachable" in codes(n),
     "primary_overloaded": lambda n: "primary_overloaded" in codes(n),
     "all_replicas_not_replicating": lambda n: "all_replicas_not_replicating" in codes(n),

@@ -7,10 +7,10 @@ from __future__ import annotations
 import os
 import shutil
 import threading
-import time
 from pathlib import Path
 
 from test_hostile import CATALOGUE, REPO, generated_rule_cases
+from test_reload import wait_until
 
 from ansible_collections.dbaops.mysql_ha.engine.reload import RuleReloader
 from ansible_collections.dbaops.mysql_ha.engine.rules.evaluate import evaluate
@@ -37,15 +37,6 @@ class EvaluationLoop(threading.Thread):
             self.fired_every_pass &= any(r.rule.id == "replica_sql_thread_stopped" for r in results)
             self.passes += 1
             self.stop.wait(0.1)
-
-
-def wait_until(predicate, timeout=20.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.02)
-    return False
 
 
 def hostile_files(tmp_path: Path) -> list[tuple[str, Path]]:

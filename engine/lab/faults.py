@@ -60,7 +60,7 @@ def stop_flood(pid: int | None) -> bool:
         return False
     assert pid is not None
     os.kill(pid, signal.SIGKILL)
-    for _ in range(100):
+    for _attempt in range(100):
         try:
             os.waitpid(pid, os.WNOHANG)
         except ChildProcessError:

@@ -99,6 +99,7 @@ class _Capped(list):
 
 
 def _collected_at(facts: dict) -> float:
+    """When the facts were read (epoch seconds), or -inf when they do not say."""
     value = (facts.get("collection") or {}).get("collected_at") if isinstance(facts.get("collection"), dict) else None
     return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else float("-inf")
 
@@ -255,10 +256,8 @@ class _Loader:
                     target["security"][address] = security
 
     def _age(self, facts: dict) -> float | None:
-        collected = (facts.get("collection") or {}).get("collected_at") if facts.get("reachable") else None
-        if isinstance(collected, bool) or not isinstance(collected, (int, float)):
-            return None
-        return self.now - collected
+        collected = _collected_at(facts) if facts.get("reachable") else float("-inf")
+        return None if collected == float("-inf") else self.now - collected
 
     def _expire_stale(self) -> None:
         """Facts older than max_age become members that did not report (and the cluster is analysed again)."""

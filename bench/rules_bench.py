@@ -26,8 +26,8 @@ sys.path.insert(0, str(REPO / "tests" / "output" / "collections"))
 from ansible_collections.dbaops.mysql_ha.engine.reload import RuleReloader  # noqa: E402
 from ansible_collections.dbaops.mysql_ha.engine.rules.evaluate import evaluate, targets  # noqa: E402
 from ansible_collections.dbaops.mysql_ha.engine.rules.expr import make_evaluator  # noqa: E402
+from ansible_collections.dbaops.mysql_ha.engine.rules.facts_builder import build_snapshot  # noqa: E402
 from ansible_collections.dbaops.mysql_ha.engine.rules.loader import load_rule_set  # noqa: E402
-from ansible_collections.dbaops.mysql_ha.engine.rules.snapshot import build_snapshot  # noqa: E402
 
 
 def snapshot():

@@ -19,7 +19,7 @@ A test file::
             pending: []                # optional
 
 Members are complete, healthy facts with the given fields on top
-(engine/rules/snapshot.py: build_member); the cluster analysis is computed by the
+(engine/rules/facts_builder.py: build_member); the cluster analysis is computed by the
 same code as topology_facts.  ``firing`` is the exact set of firing alerts (each
 entry matches on the fields it names).
 """
@@ -31,6 +31,7 @@ from pathlib import Path
 import jsonschema
 
 from ansible_collections.dbaops.mysql_ha.engine.rules.evaluate import evaluate
+from ansible_collections.dbaops.mysql_ha.engine.rules.facts_builder import build_snapshot
 from ansible_collections.dbaops.mysql_ha.engine.rules.loader import (
     RuleSetError,
     line_of,
@@ -38,7 +39,6 @@ from ansible_collections.dbaops.mysql_ha.engine.rules.loader import (
     parse_duration,
     read_yaml,
 )
-from ansible_collections.dbaops.mysql_ha.engine.rules.snapshot import build_snapshot
 from ansible_collections.dbaops.mysql_ha.engine.schemas import load_schema
 from ansible_collections.dbaops.mysql_ha.engine.state import AlertStore
 

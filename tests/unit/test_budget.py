@@ -14,8 +14,8 @@ from ansible_collections.dbaops.mysql_ha.engine.rules.expr import (
     compile_template,
     make_evaluator,
 )
+from ansible_collections.dbaops.mysql_ha.engine.rules.facts_builder import build_snapshot
 from ansible_collections.dbaops.mysql_ha.engine.rules.loader import load_rule_set
-from ansible_collections.dbaops.mysql_ha.engine.rules.snapshot import build_snapshot
 
 
 @pytest.mark.parametrize("text,reason", [

@@ -6,7 +6,8 @@ import json
 
 import pytest
 
-from ansible_collections.dbaops.mysql_ha.engine.rules.snapshot import build_member, build_security, load_facts
+from ansible_collections.dbaops.mysql_ha.engine.rules.facts_builder import build_member, build_security
+from ansible_collections.dbaops.mysql_ha.engine.rules.snapshot import load_facts
 from ansible_collections.dbaops.mysql_ha.plugins.module_utils.analysis import analyze_cluster
 
 P, R1, R2 = "10.0.0.1:3306", "10.0.0.2:3306", "10.0.0.3:3306"

@@ -16,8 +16,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ansible_collections.dbaops.mysql_ha.engine.rules.evaluate import evaluate
+from ansible_collections.dbaops.mysql_ha.engine.rules.facts_builder import build_member
 from ansible_collections.dbaops.mysql_ha.engine.rules.loader import RuleSetError, load_rule_set
-from ansible_collections.dbaops.mysql_ha.engine.rules.snapshot import build_member, load_facts
+from ansible_collections.dbaops.mysql_ha.engine.rules.snapshot import load_facts
 from ansible_collections.dbaops.mysql_ha.engine.rules.testing import TestReport, run_test_file
 
 SETTINGS = settings(max_examples=120, deadline=None,

@@ -157,7 +157,7 @@ def test_a_thousand_unresolvable_member_names_are_evaluated_offline(tmp_path):
     """The analysis asks no DNS: 1000 names that would each time out resolving cost nothing."""
     import json
 
-    from ansible_collections.dbaops.mysql_ha.engine.rules.snapshot import build_member
+    from ansible_collections.dbaops.mysql_ha.engine.rules.facts_builder import build_member
 
     members = {f"db{i}.invalid:3306": build_member(f"db{i}.invalid:3306", {"role": "replica", "source": "db0.invalid:3306"})
                for i in range(1, 1000)}

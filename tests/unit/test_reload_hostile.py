@@ -14,7 +14,7 @@ from test_reload import wait_until
 
 from ansible_collections.dbaops.mysql_ha.engine.reload import RuleReloader
 from ansible_collections.dbaops.mysql_ha.engine.rules.evaluate import evaluate
-from ansible_collections.dbaops.mysql_ha.engine.rules.snapshot import build_snapshot
+from ansible_collections.dbaops.mysql_ha.engine.rules.facts_builder import build_snapshot
 
 SNAPSHOT = build_snapshot({"prod": {"members": {
     "db1:3306": {"role": "primary"},

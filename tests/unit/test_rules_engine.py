@@ -8,8 +8,8 @@ import pytest
 
 from ansible_collections.dbaops.mysql_ha.engine.rules.evaluate import evaluate
 from ansible_collections.dbaops.mysql_ha.engine.rules.expr import ExpressionError, compile_expression
+from ansible_collections.dbaops.mysql_ha.engine.rules.facts_builder import build_snapshot
 from ansible_collections.dbaops.mysql_ha.engine.rules.loader import RuleSetError, load_rule_set
-from ansible_collections.dbaops.mysql_ha.engine.rules.snapshot import build_snapshot
 from ansible_collections.dbaops.mysql_ha.engine.state import AlertStore
 
 REPO = Path(__file__).resolve().parents[2]
@@ -185,7 +185,7 @@ rules:
 def test_eval_reads_an_ansible_fact_cache_and_module_results(tmp_path, mysqlha):
     import json
 
-    from ansible_collections.dbaops.mysql_ha.engine.rules.snapshot import build_member, build_security
+    from ansible_collections.dbaops.mysql_ha.engine.rules.facts_builder import build_member, build_security
 
     cache = tmp_path / "facts_cache"
     cache.mkdir()

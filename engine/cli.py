@@ -131,10 +131,9 @@ MAX_RULE_ERRORS_SHOWN = 20
 
 
 def run_eval(args: argparse.Namespace) -> int:
-    from ansible_collections.dbaops.mysql_ha.engine.rules.evaluate import evaluate, rules_failing_everywhere
     from ansible_collections.dbaops.mysql_ha.engine.rules.loader import RuleSetError, load_rule_set, parse_duration
     from ansible_collections.dbaops.mysql_ha.engine.rules.snapshot import load_facts
-    from ansible_collections.dbaops.mysql_ha.engine.state import AlertStore
+    from ansible_collections.dbaops.mysql_ha.engine.state import evaluate_once, firing_at_or_above
 
     try:
         max_age = parse_duration(args.max_age)
@@ -156,19 +155,15 @@ def run_eval(args: argparse.Namespace) -> int:
         print(f"mysqlha eval: warning: {warning}", file=sys.stderr)
     for error in loaded.errors:
         print(f"mysqlha eval: unusable input: {error}", file=sys.stderr)
-    snapshot = loaded.snapshot
-    results, errors, evaluated = evaluate(rule_set, snapshot)
+    outcome = evaluate_once(rule_set, loaded.snapshot)
+    errors, broken, alerts = outcome.rule_errors, outcome.failing_everywhere, outcome.alerts
     for error in errors[:MAX_RULE_ERRORS_SHOWN]:
         print(f"mysqlha eval: rule error: {error}", file=sys.stderr)
     if len(errors) > MAX_RULE_ERRORS_SHOWN:
         print(f"mysqlha eval: ... and {len(errors) - MAX_RULE_ERRORS_SHOWN} more rule errors", file=sys.stderr)
-    broken = rules_failing_everywhere(rule_set, snapshot, errors)
     if broken:
         print(f"mysqlha eval: rules that failed on every target (they checked nothing): {', '.join(broken)}",
               file=sys.stderr)
-    store = AlertStore(":memory:")
-    store.update(results, evaluated, clusters=set(snapshot["clusters"]))
-    alerts = store.alerts()
     if args.format == "json":
         for alert in alerts:
             print(json.dumps(alert, sort_keys=True))
@@ -178,10 +173,8 @@ def run_eval(args: argparse.Namespace) -> int:
             print(f"{alert['severity']}  {alert['state']:<8} {alert['rule']:<30} {alert['cluster']:<12} {where:<24} {alert['summary']}")
         if not alerts:
             print("no alerts" + (" (from the usable part of the input)" if loaded.errors or broken else ""))
-    if args.fail_on:
-        limit = SEVERITY_ORDER.index(args.fail_on)
-        if any(a["state"] == "firing" and SEVERITY_ORDER.index(a["severity"]) <= limit for a in alerts):
-            return Exit.ALERTS
+    if args.fail_on and firing_at_or_above(alerts, args.fail_on):
+        return Exit.ALERTS
     if loaded.errors or broken:
         return Exit.UNUSABLE
     return Exit.OK

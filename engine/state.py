@@ -11,9 +11,11 @@ import hashlib
 import json
 import sqlite3
 import time
+from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from ansible_collections.dbaops.mysql_ha.engine.rules.evaluate import Result
+from ansible_collections.dbaops.mysql_ha.engine.rules.evaluate import Result, evaluate, rules_failing_everywhere
+from ansible_collections.dbaops.mysql_ha.engine.sla import SEVERITIES
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS alerts (
@@ -144,3 +146,27 @@ class AlertStore:
                 "started_at": iso(row["started_at"]), "pending_since": iso(row["active_since"]),
                 "resolved_at": iso(row["resolved_at"]), "acked_at": iso(row["acked_at"]), "acked_by": row["acked_by"],
                 "fingerprint": row["fingerprint"]}
+
+
+@dataclass(frozen=True)
+class OneShot:
+    """A one-shot evaluation (``mysqlha eval``, ``rules_evaluate``): alerts as of now, the
+    per-target rule errors, and the rules that failed on every target (they checked nothing)."""
+
+    alerts: list
+    rule_errors: list
+    failing_everywhere: list
+
+
+def evaluate_once(rule_set, snapshot: dict) -> OneShot:
+    """Evaluate once into a fresh in-memory store (nothing pending becomes firing)."""
+    results, errors, evaluated = evaluate(rule_set, snapshot)
+    store = AlertStore(":memory:")
+    store.update(results, evaluated, clusters=set(snapshot["clusters"]))
+    return OneShot(store.alerts(), errors, rules_failing_everywhere(rule_set, snapshot, errors))
+
+
+def firing_at_or_above(alerts: list, severity: str) -> list:
+    """Firing alerts of ``severity`` or worse (P0 is the worst)."""
+    limit = SEVERITIES.index(severity)
+    return [a for a in alerts if a["state"] == "firing" and SEVERITIES.index(a["severity"]) <= limit]

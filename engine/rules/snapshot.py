@@ -39,10 +39,6 @@ MAX_DIRECTORY_ENTRIES = 10_000
 DEFAULT_MAX_AGE = 900.0
 
 
-class SnapshotError(ValueError):
-    """Facts that cannot be used at all; the message names the file."""
-
-
 @dataclass
 class LoadedFacts:
     """A snapshot, and what the loading had to say about its input."""
@@ -404,19 +400,3 @@ def load_facts(paths: list[str], default_cluster: str = "default", max_age: floa
         except OSError as exc:
             loader.errors.append(f"{_short(raw, 200)}: cannot read: {exc.strerror or exc}")
     return loader.finish()
-
-
-def load_snapshot(paths: list[str], default_cluster: str = "default") -> dict:
-    """The snapshot of ``paths``; SnapshotError when any input cannot be used."""
-    loaded = load_facts(paths, default_cluster)
-    if loaded.errors:
-        raise SnapshotError("\n".join(loaded.errors))
-    return loaded.snapshot
-
-
-def snapshot_from_documents(documents: list, default_cluster: str = "default") -> dict:
-    """Like load_snapshot, for documents in memory."""
-    loaded = facts_from_documents(documents, default_cluster)
-    if loaded.errors:
-        raise SnapshotError("\n".join(loaded.errors))
-    return loaded.snapshot

@@ -28,10 +28,9 @@ class ActionModule(ActionBase):
         _validation, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
         try:
             # The engine needs simpleeval/jsonschema/yaml on the controller; import it only when used.
-            from ansible_collections.dbaops.mysql_ha.engine.rules.evaluate import evaluate, rules_failing_everywhere
             from ansible_collections.dbaops.mysql_ha.engine.rules.loader import RuleSetError, load_rule_set
             from ansible_collections.dbaops.mysql_ha.engine.rules.snapshot import facts_from_documents
-            from ansible_collections.dbaops.mysql_ha.engine.state import AlertStore
+            from ansible_collections.dbaops.mysql_ha.engine.state import evaluate_once, firing_at_or_above
         except ImportError as exc:
             result.update(failed=True, msg="rules_evaluate needs the mysqlha engine's libraries on the controller "
                                            "(pip install simpleeval jsonschema PyYAML): %s" % exc)
@@ -45,12 +44,8 @@ class ActionModule(ActionBase):
             result.update(failed=True, msg="rules do not load:\n" + "\n".join(exc.errors), rule_errors=exc.errors)
             return result
         loaded = facts_from_documents(documents, default_cluster=args["cluster"], max_age=args["max_age"])
-        snapshot = loaded.snapshot
-        results, errors, evaluated = evaluate(rule_set, snapshot)
-        broken = rules_failing_everywhere(rule_set, snapshot, errors)
-        store = AlertStore(":memory:")
-        store.update(results, evaluated, clusters=set(snapshot["clusters"]))
-        alerts = store.alerts()
+        outcome = evaluate_once(rule_set, loaded.snapshot)
+        alerts, errors, broken = outcome.alerts, outcome.rule_errors, outcome.failing_everywhere
         counts = dict((s, sum(1 for a in alerts if a["state"] == "firing" and a["severity"] == s)) for s in SEVERITIES)
         result.update(changed=False, alerts=alerts, rule_errors=list(errors), counts=counts,
                       facts_errors=loaded.errors, rules_failing_everywhere=broken)
@@ -61,8 +56,7 @@ class ActionModule(ActionBase):
             result.update(failed=True, msg="facts or rules could not be used: %s" % "; ".join(
                 loaded.errors + ["rule %s failed on every target" % r for r in broken]))
         if args["fail_on"]:
-            limit = SEVERITIES.index(args["fail_on"])
-            worst = [a for a in alerts if a["state"] == "firing" and SEVERITIES.index(a["severity"]) <= limit]
+            worst = firing_at_or_above(alerts, args["fail_on"])
             if worst:
                 result.update(failed=True, msg="%d alert(s) at %s or worse: %s" % (
                     len(worst), args["fail_on"], "; ".join("%s %s %s" % (a["severity"], a["rule"], a["instance"]) for a in worst)))

@@ -274,7 +274,6 @@ def analyze_cluster(members, name=None, known_primary=None, resolve=None, known_
         healthy = sum(1 for r in direct_replicas if r in reachable
                       and any(s == primary and _replicating(c) for s, c in sources.get(r, [])))
 
-    hung_since_value = hung_since if "primary_hung" in codes else None
     ordered = [c for c in CODE_PRIORITY if c in codes]
     code = ordered[0] if ordered else "ok"
     return {
@@ -298,8 +297,8 @@ def analyze_cluster(members, name=None, known_primary=None, resolve=None, known_
                                      else "ok" if f.get("reachable") else (f.get("reachability") or "error"))
                                     for a, f in members.items()),
         "healthy_replica_count": healthy,
-        "primary_hung_since": round(hung_since_value, 3) if hung_since_value is not None else None,
-        "primary_hung_seconds": round(max(0.0, now - hung_since_value), 3) if hung_since_value is not None else None,
+        "primary_hung_since": round(hung_since, 3) if hung_since is not None else None,
+        "primary_hung_seconds": round(max(0.0, now - hung_since), 3) if hung_since is not None else None,
         "analysis": {"code": code, "codes": ordered or ["ok"], "details": dict((c, codes[c]) for c in ordered)},
     }
 

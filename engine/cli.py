@@ -23,17 +23,24 @@ def _lab_parser(sub: argparse._SubParsersAction) -> None:
     up.add_argument("--keep-install-accounts", action="store_true",
                     help="keep the accounts mariadb-install-db makes (root@127.0.0.1, root@::1 ... with empty passwords "
                          "and no recorded password change), like a server nobody has secured yet")
+    up.add_argument("--own-host", action="append", default=[], metavar="NODE",
+                    help="run NODE (primary, replicaN) on a host of its own (a network namespace, root only) so "
+                         "`lab silence` can cut it off; repeat for more nodes")
     for name, help_text in (("down", "stop every server the lab started"), ("status", "show the lab's servers"),
                             ("inventory", "print the lab as Ansible variables (YAML)")):
         lab_sub.add_parser(name, help=help_text)
     for name, help_text in (("freeze", "SIGSTOP a node: alive to TCP, no answer"),
-                            ("thaw", "SIGCONT a node and release its flood"),
+                            ("thaw", "undo a node's faults: SIGCONT, release its flood, lift its silence"),
                             ("kill", "SIGKILL a node")):
         fault = lab_sub.add_parser(name, help=help_text)
         fault.add_argument("node", help="node name (see lab status)")
     flood = lab_sub.add_parser("flood", help="hold N idle TCP connections to a node (released by thaw or down)")
     flood.add_argument("node", help="node name (see lab status)")
     flood.add_argument("count", type=int, help="connections (1..10000)")
+    silence = lab_sub.add_parser("silence", help="make a node's own host answer nothing on any port (undone by thaw)")
+    silence.add_argument("node", help="a node started with --own-host")
+    silence.add_argument("--keep", action="append", default=[], metavar="NODE",
+                         help="a node with a host of its own that still reaches it (a partition); repeatable")
     for parser in lab_sub.choices.values():
         parser.add_argument("--dir", default=None, help=f"lab directory (default $MYSQLHA_LAB_DIR or {default_lab_dir()})")
         parser.add_argument("--json", action="store_true", help="print JSON")
@@ -57,7 +64,8 @@ def _print_status(lab: Lab, as_json: bool) -> None:
         print(f"no lab in {lab.base}")
         return
     print(f"lab {lab.base}  (login: {lab.client_file})")
-    shown = {"frozen": "frozen (SIGSTOP: alive, not answering)", "stopped": "stopped (lab down)"}
+    shown = {"frozen": "frozen (SIGSTOP: alive, not answering)", "stopped": "stopped (lab down)",
+             "silent": "silent (its host answers nothing: lab silence)"}
     for row in rows:
         state = shown.get(row["state"], row["state"])
         if row["state"] == "dead":
@@ -69,7 +77,8 @@ def run_lab(args: argparse.Namespace) -> int:
     lab = Lab(args.dir)
     if args.lab_command == "up":
         lab.up(replicas=args.replicas, semi_sync=args.semi_sync, delayed=args.delayed, galera=args.galera,
-               replication=not args.no_replication, tls=args.tls, keep_install_accounts=args.keep_install_accounts)
+               replication=not args.no_replication, tls=args.tls, keep_install_accounts=args.keep_install_accounts,
+               own_hosts=tuple(args.own_host))
         _print_status(lab, args.json)
         if not args.json:
             print(f"started in {lab.topology['seconds_to_start']}s")
@@ -84,6 +93,10 @@ def run_lab(args: argparse.Namespace) -> int:
     elif args.lab_command == "flood":
         pid = lab.flood(args.node, args.count)
         print(f"flood: {args.count} idle connections to {args.node} held by pid {pid} (released by thaw or down)")
+    elif args.lab_command == "silence":
+        lab.silence(args.node, keep=tuple(args.keep))
+        kept = f" (still reached by {', '.join(args.keep)})" if args.keep else ""
+        print(f"silence: {args.node}'s host answers nothing{kept}; `lab thaw {args.node}` undoes it")
     elif args.lab_command == "inventory":
         import yaml
 

@@ -7,16 +7,17 @@ processes recorded there, and only while they still run the lab's datadirs.
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import pwd
 import shlex
 import shutil
-import signal
 import time
 from pathlib import Path
 
-from ansible_collections.dbaops.mysql_ha.engine.lab.faults import start_flood, stop_flood
+from ansible_collections.dbaops.mysql_ha.engine.lab import hostnet
+from ansible_collections.dbaops.mysql_ha.engine.lab.faults import LabFaults
 from ansible_collections.dbaops.mysql_ha.engine.lab.server import (
     ADMIN_USER,
     GALERA_PROVIDER,
@@ -47,7 +48,7 @@ def default_lab_dir() -> str:
     return os.environ.get("MYSQLHA_LAB_DIR") or os.path.abspath(".mysqlha-lab")
 
 
-class Lab:
+class Lab(LabFaults):
     """A set of lab servers under one directory."""
 
     def __init__(self, base: str | None = None, die_with_parent: bool = False):
@@ -71,7 +72,8 @@ class Lab:
     def _load(self) -> None:
         if os.path.exists(self.state_file):
             data = json.loads(Path(self.state_file).read_text())
-            self.nodes = [Node(**{k: v for k, v in n.items() if k != "address"}) for n in data.get("nodes", [])]
+            known = {f.name for f in dataclasses.fields(Node)}
+            self.nodes = [Node(**{k: v for k, v in n.items() if k in known}) for n in data.get("nodes", [])]
             self.topology = data.get("topology", {})
 
     def _save(self) -> None:
@@ -93,7 +95,7 @@ class Lab:
     # ---- connecting ------------------------------------------------------
     def params(self, node: Node, **changes) -> ConnectionParams:
         """Admin connection parameters over TCP (password read from client.cnf)."""
-        values = dict(host="127.0.0.1", port=node.port, config_file=self.client_file, connect_timeout=3,
+        values = dict(host=node.host, port=node.port, config_file=self.client_file, connect_timeout=3,
                       read_timeout=10, ssl_mode="disabled")
         values.update(changes)
         login = read_option_file(self.client_file)
@@ -114,33 +116,53 @@ class Lab:
     # ---- lifecycle -------------------------------------------------------
     def up(self, replicas: int = 2, semi_sync: bool = False, delayed: int | None = None,
            galera: int = 0, replication: bool = True, tls: bool = False,
-           tls_names: tuple[str, ...] = ("localhost", "127.0.0.1"), keep_install_accounts: bool = False) -> Lab:
+           tls_names: tuple[str, ...] = ("localhost", "127.0.0.1"), keep_install_accounts: bool = False,
+           own_hosts: tuple[str, ...] = ()) -> Lab:
         """Start a primary with ``replicas`` GTID replicas (and/or a Galera cluster).
 
         ``tls`` makes a throw-away CA under ``tls/`` and serves a certificate for
         ``tls_names`` from every replication node.  ``keep_install_accounts``
         leaves the root accounts mariadb-install-db makes (empty passwords, no
-        recorded password change) instead of removing them.
+        recorded password change) instead of removing them.  ``own_hosts``: the
+        replication nodes that get a host of their own (hostnet.py), which
+        ``silence`` can make silent.
         """
         if any(pid_runs_datadir(n.pid, n.datadir) for n in self.nodes):
             raise LabError(f"a lab is already running in {self.base}; run `mysqlha lab down --dir "
                            f"{shlex.quote(self.base)}` first (a new lab wipes this one's data directories)")
+        names = (["primary"] + [f"replica{i}" for i in range(1, replicas + 1)] + (["delayed"] if delayed else [])
+                 if replication else [])
+        own_hosts = tuple(dict.fromkeys(own_hosts))
+        for name in own_hosts:
+            if name not in names:
+                raise LabError(f"--own-host {name}: not a replication node of this lab (have: {', '.join(names) or 'none'}; "
+                               "Galera nodes share this machine's network)")
+        if own_hosts and "primary" not in own_hosts:
+            raise LabError("--own-host: a replica on a host of its own reaches only the primary's own host; "
+                           "give the primary one too (--own-host primary)")
+        hostnet.remove_hosts(self.topology.get("hostnet"))   # a lab that was never brought down
         shutil.rmtree(self.base, ignore_errors=True)
         os.makedirs(self.base)
         self.nodes = []  # a lab brought down keeps its lab.json; its nodes are not this lab's
         started = time.monotonic()
-        passwords = build_template(self.base, self.log, keep_install_accounts=keep_install_accounts)
-        write_client_file(self.client_file, ADMIN_USER, passwords["admin"])
-        write_client_file(os.path.join(self.base, "repl.cnf"), REPL_USER, passwords["repl"])
         self.topology = {"replicas": replicas if replication else 0, "semi_sync": semi_sync,
                          "delayed": delayed, "galera": galera, "tls": None,
                          "keep_install_accounts": keep_install_accounts}
-        if tls:
-            # cryptography (an ansible-core dependency) is imported only for a TLS lab.
-            from ansible_collections.dbaops.mysql_ha.engine.lab.tls import make_lab_tls
-
-            self.topology["tls"] = make_lab_tls(os.path.join(self.base, "tls"), list(tls_names))
         try:
+            clients: tuple[str, ...] = ()
+            if own_hosts:
+                self.topology["hostnet"] = hostnet.create_hosts(list(own_hosts))
+                self._save()
+                clients = (f"{hostnet.PREFIX}.{self.topology['hostnet']['block']}.%",)
+            passwords = build_template(self.base, self.log, keep_install_accounts=keep_install_accounts,
+                                       client_hosts=clients)
+            write_client_file(self.client_file, ADMIN_USER, passwords["admin"])
+            write_client_file(os.path.join(self.base, "repl.cnf"), REPL_USER, passwords["repl"])
+            if tls:
+                # cryptography (an ansible-core dependency) is imported only for a TLS lab.
+                from ansible_collections.dbaops.mysql_ha.engine.lab.tls import make_lab_tls
+
+                self.topology["tls"] = make_lab_tls(os.path.join(self.base, "tls"), list(tls_names))
             if replication:
                 self._up_replication(replicas, semi_sync, delayed)
             if galera:
@@ -174,6 +196,9 @@ class Lab:
         for index, (name, port) in enumerate(zip(names, ports), start=1):
             role = "primary" if name == "primary" else "replica"
             node = Node(name=name, role=role, server_id=index, port=port, dir=self._node_dir(name))
+            host = self.own_host(node)
+            if host is not None:
+                node.host, node.netns = host["address"], host["netns"]
             if name == "delayed":
                 node.extra["delay"] = delayed
             self._copy_template(node)
@@ -182,7 +207,7 @@ class Lab:
         options = {}
         for node in nodes:
             opts = [f"server-id={node.server_id}", "log-bin=mariadb-bin", "log-slave-updates=ON",
-                    "binlog-format=ROW", "gtid-strict-mode=ON", "gtid-domain-id=0", "report-host=127.0.0.1",
+                    "binlog-format=ROW", "gtid-strict-mode=ON", "gtid-domain-id=0", f"report-host={node.host}",
                     f"report-port={node.port}", "slave-net-timeout=4", "relay-log=relay-bin"]
             if semi_sync:
                 opts += ["rpl-semi-sync-master-enabled=ON", "rpl-semi-sync-slave-enabled=ON",
@@ -200,10 +225,10 @@ class Lab:
             with self.session(node) as session:
                 delay = int(node.extra.get("delay") or 0)
                 session.execute(
-                    "CHANGE MASTER TO MASTER_HOST='127.0.0.1', MASTER_PORT=%s, MASTER_USER=%s, "
+                    "CHANGE MASTER TO MASTER_HOST=%s, MASTER_PORT=%s, MASTER_USER=%s, "
                     "MASTER_PASSWORD=%s, MASTER_USE_GTID=slave_pos, MASTER_CONNECT_RETRY=1, "
                     "MASTER_HEARTBEAT_PERIOD=1, MASTER_DELAY=%s",
-                    (primary.port, REPL_USER, repl_password, delay))
+                    (primary.host, primary.port, REPL_USER, repl_password, delay))
                 session.execute("START SLAVE")
         self.wait_replicating(list(nodes[1:]))
 
@@ -292,6 +317,9 @@ class Lab:
             if stop_server(node):
                 stopped.append(node.name)
             node.stopped = True
+        # The hosts go once their servers are stopped (a namespace lives while a process is in it).
+        hostnet.remove_hosts(self.topology.get("hostnet"))
+        self.topology.pop("silenced", None)
         self._save_if_present()
         return stopped
 
@@ -312,47 +340,9 @@ class Lab:
         self.down()
         shutil.rmtree(self.base, ignore_errors=True)
 
-    # ---- faults ------------------------------------------------------------
-    def signal(self, node: Node | str, sig: int) -> None:
-        """Send ``sig`` to a lab server (SIGKILL, SIGSTOP, SIGCONT...), by its PID."""
-        if isinstance(node, str):
-            node = self.node(node)
-        if not pid_runs_datadir(node.pid, node.datadir):
-            raise LabError(f"{node.name} is not running")
-        os.kill(node.pid, sig)
-
-    def kill(self, node: Node | str) -> None:
-        self.signal(node, signal.SIGKILL)
-
-    def freeze(self, node: Node | str) -> None:
-        self.signal(node, signal.SIGSTOP)
-
-    def thaw(self, node: Node | str) -> None:
-        """SIGCONT, and release the node's flood of idle connections if it has one."""
-        node = self.node(node) if isinstance(node, str) else node
-        self.unflood(node)
-        self.signal(node, signal.SIGCONT)
-
-    def flood(self, node: Node | str, count: int) -> int:
-        """``count`` idle TCP connections to the node that never handshake, held until thaw/down
-        (an application pool reconnecting to a frozen primary fills its accept queue this way)."""
-        node = self.node(node) if isinstance(node, str) else node
-        if not 0 < count <= 10_000:
-            raise LabError(f"flood count must be from 1 to 10000, got {count}")
-        self.unflood(node)
-        pid = start_flood("127.0.0.1", node.port, count)
-        self.topology.setdefault("floods", {})[node.name] = pid
-        self._save_if_present()
-        return pid
-
-    def unflood(self, node: Node | str) -> bool:
-        node = self.node(node) if isinstance(node, str) else node
-        pid = (self.topology.get("floods") or {}).pop(node.name, None)
-        self._save_if_present()
-        return stop_flood(pid)
-
     def status(self) -> list[dict]:
         """One row per node; ``state``: ``running``, ``frozen`` (SIGSTOP: alive, not answering),
+        ``silent`` (its host answers nothing: ``silence``),
         ``stopped`` (on purpose: ``lab down``, ``down_node``) or ``dead`` (not running, though
         nobody stopped it: killed or crashed; see its error log)."""
         rows = []
@@ -360,6 +350,8 @@ class Lab:
             running = pid_runs_datadir(node.pid, node.datadir)
             if running:
                 state = "frozen" if process_state(node.pid) == "T" else "running"
+                if node.name in (self.topology.get("silenced") or {}):
+                    state = "silent" if state == "running" else state + "+silent"
             else:
                 state = "stopped" if node.stopped else "dead"
             rows.append({"name": node.name, "role": node.role, "address": node.address, "pid": node.pid,

@@ -1,4 +1,8 @@
-"""Fault helpers of the lab: a flood of idle TCP connections, as an application pool makes.
+"""Faults the lab injects into its own servers: signals, floods, silent hosts.
+
+``LabFaults`` (mixed into ``Lab``) freezes, thaws and kills nodes by PID, floods them with
+idle connections and makes a node's host silent (``hostnet.py``).  ``thaw`` undoes every
+fault a node has: it releases the flood, lifts the silence and sends SIGCONT.
 
 ``flood(address, count)`` starts a small holder process that opens ``count`` TCP connections
 to the server and never sends a byte: against a frozen mysqld each one is completed by the
@@ -14,8 +18,15 @@ import signal
 import subprocess
 import sys
 import time
+from typing import TYPE_CHECKING
 
-__all__ = ["start_flood", "stop_flood", "flood_alive"]
+from ansible_collections.dbaops.mysql_ha.engine.lab import hostnet
+from ansible_collections.dbaops.mysql_ha.engine.lab.server import LabError, Node, pid_runs_datadir
+
+if TYPE_CHECKING:
+    from ansible_collections.dbaops.mysql_ha.engine.lab import Lab
+
+__all__ = ["LabFaults", "start_flood", "stop_flood", "flood_alive"]
 
 _HOLDER = r"""
 import socket, sys, time
@@ -69,3 +80,75 @@ def stop_flood(pid: int | None) -> bool:
             break
         time.sleep(0.01)
     return True
+
+
+class LabFaults:
+    """The fault helpers of ``Lab``; every one acts on the lab's own servers only."""
+
+    def signal(self: Lab, node: Node | str, sig: int) -> None:
+        """Send ``sig`` to a lab server (SIGKILL, SIGSTOP, SIGCONT...), by its PID."""
+        node = self.node(node) if isinstance(node, str) else node
+        if not pid_runs_datadir(node.pid, node.datadir):
+            raise LabError(f"{node.name} is not running")
+        os.kill(node.pid, sig)   # type: ignore[arg-type]
+
+    def kill(self: Lab, node: Node | str) -> None:
+        self.signal(node, signal.SIGKILL)
+
+    def freeze(self: Lab, node: Node | str) -> None:
+        self.signal(node, signal.SIGSTOP)
+
+    def thaw(self: Lab, node: Node | str) -> None:
+        """Undo every fault of the node: release its flood, lift its silence, SIGCONT."""
+        node = self.node(node) if isinstance(node, str) else node
+        self.unflood(node)
+        self.unsilence(node)
+        self.signal(node, signal.SIGCONT)
+
+    def flood(self: Lab, node: Node | str, count: int) -> int:
+        """``count`` idle TCP connections to the node that never handshake, held until thaw/down
+        (an application pool reconnecting to a frozen primary fills its accept queue this way)."""
+        node = self.node(node) if isinstance(node, str) else node
+        if not 0 < count <= 10_000:
+            raise LabError(f"flood count must be from 1 to 10000, got {count}")
+        self.unflood(node)
+        pid = start_flood(node.host, node.port, count)
+        self.topology.setdefault("floods", {})[node.name] = pid
+        self._save_if_present()
+        return pid
+
+    def unflood(self: Lab, node: Node | str) -> bool:
+        node = self.node(node) if isinstance(node, str) else node
+        pid = (self.topology.get("floods") or {}).pop(node.name, None)
+        self._save_if_present()
+        return stop_flood(pid)
+
+    def own_host(self: Lab, node: Node) -> dict | None:
+        return ((self.topology.get("hostnet") or {}).get("hosts") or {}).get(node.name)
+
+    def silence(self: Lab, node: Node | str, keep: tuple[str, ...] = ()) -> None:
+        """Make the node's host silent: no answer on any port (a host powered off or cut off),
+        while its processes keep running.  ``keep``: nodes with hosts of their own that still
+        reach it (a partition that cuts off this machine but not them)."""
+        node = self.node(node) if isinstance(node, str) else node
+        host = self.own_host(node)
+        if host is None:
+            raise LabError(f"{node.name} shares this machine's network, so it cannot be made silent alone: start the "
+                           f"lab with --own-host {node.name}")
+        for name in keep:
+            self.node(name)
+            if name not in host["peers"]:
+                raise LabError(f"{name} cannot keep reaching {node.name}: only a node with a host of its own "
+                               f"(--own-host {name}) has a link of its own to it")
+        hostnet.silence(host, list(keep))
+        self.topology.setdefault("silenced", {})[node.name] = sorted(keep)
+        self._save_if_present()
+
+    def unsilence(self: Lab, node: Node | str) -> bool:
+        node = self.node(node) if isinstance(node, str) else node
+        host = self.own_host(node)
+        silenced = (self.topology.get("silenced") or {}).pop(node.name, None) is not None
+        if host is not None:
+            hostnet.unsilence(host)
+        self._save_if_present()
+        return silenced

@@ -86,10 +86,14 @@ class Node:
     extra: dict = field(default_factory=dict)
     # Stopped on purpose (``lab down``, ``Lab.down_node``), as opposed to killed or crashed.
     stopped: bool = False
+    # The address it listens on: 127.0.0.1, or its own host's (see hostnet.py).
+    host: str = "127.0.0.1"
+    # The network namespace of its own host, if it has one.
+    netns: str | None = None
 
     @property
     def address(self) -> str:
-        return f"127.0.0.1:{self.port}"
+        return f"{self.host}:{self.port}"
 
     @property
     def datadir(self) -> str:
@@ -148,13 +152,15 @@ def write_client_file(path: str, user: str, password: str) -> None:
         handle.write(f"[client]\nuser={user}\npassword={password}\n")
 
 
-def build_template(base: str, log: list[str], attempts: int = 3, keep_install_accounts: bool = False) -> dict:
+def build_template(base: str, log: list[str], attempts: int = 3, keep_install_accounts: bool = False,
+                   client_hosts: tuple[str, ...] = ()) -> dict:
     """mariadb-install-db once, verified, with the lab accounts created.
 
     Returns the generated secrets (admin and replication passwords).  A
     half-made datadir (missing system tables) is wiped and made again.
     ``keep_install_accounts`` leaves the accounts mariadb-install-db made as it
-    made them (see ``create_lab_accounts``).
+    made them (see ``create_lab_accounts``).  ``client_hosts``: more host patterns
+    the lab accounts log in from (the lab's own hosts' network).
     """
     install_db = find_binary("mariadb-install-db", "mysql_install_db")
     template = os.path.join(base, "template")
@@ -180,7 +186,8 @@ def build_template(base: str, log: list[str], attempts: int = 3, keep_install_ac
             start_server(node, ["skip-networking", "skip-log-bin"], die_with_parent=True)
             wait_ready(node, timeout=60, params=root_socket_params(node))
             with connect(root_socket_params(node)) as session:
-                create_lab_accounts(session, secrets_out, keep_install_accounts=keep_install_accounts)
+                create_lab_accounts(session, secrets_out, keep_install_accounts=keep_install_accounts,
+                                    client_hosts=client_hosts)
             stop_server(node, timeout=60)
             return secrets_out
         except (LabError, MysqlhaError) as exc:
@@ -191,7 +198,8 @@ def build_template(base: str, log: list[str], attempts: int = 3, keep_install_ac
                    f"last: {last_error}")
 
 
-def create_lab_accounts(session: Session, passwords: dict, keep_install_accounts: bool = False) -> None:
+def create_lab_accounts(session: Session, passwords: dict, keep_install_accounts: bool = False,
+                        client_hosts: tuple[str, ...] = ()) -> None:
     """The lab's admin and replication accounts (bound parameters for secrets).
 
     ``keep_install_accounts`` skips the clean-up below: root@localhost,
@@ -199,11 +207,12 @@ def create_lab_accounts(session: Session, passwords: dict, keep_install_accounts
     made them (empty passwords, no recorded password change time), like a
     server nobody has secured yet.  For tests of what hardening does to them.
     """
-    for host in ("localhost", "127.0.0.1"):
-        session.execute(f"CREATE USER '{ADMIN_USER}'@'{host}' IDENTIFIED BY %s", (passwords["admin"],))
-        session.execute(f"GRANT ALL PRIVILEGES ON *.* TO '{ADMIN_USER}'@'{host}' WITH GRANT OPTION")
-    session.execute(f"CREATE USER '{REPL_USER}'@'127.0.0.1' IDENTIFIED BY %s", (passwords["repl"],))
-    session.execute(f"GRANT REPLICATION SLAVE ON *.* TO '{REPL_USER}'@'127.0.0.1'")
+    for host in ("localhost", "127.0.0.1", *client_hosts):
+        session.execute("CREATE USER %s@%s IDENTIFIED BY %s", (ADMIN_USER, host, passwords["admin"]))
+        session.execute("GRANT ALL PRIVILEGES ON *.* TO %s@%s WITH GRANT OPTION", (ADMIN_USER, host))
+    for host in ("127.0.0.1", *client_hosts):
+        session.execute("CREATE USER %s@%s IDENTIFIED BY %s", (REPL_USER, host, passwords["repl"]))
+        session.execute("GRANT REPLICATION SLAVE ON *.* TO %s@%s", (REPL_USER, host))
     if keep_install_accounts:
         return
     # root keeps unix_socket login only: the lab never hands out a blank password.
@@ -226,7 +235,7 @@ def option_text(node: Node, options: list[str]) -> str:
              "performance-schema=OFF", "max-connections=60", "innodb-flush-log-at-trx-commit=2",
              "sync-binlog=0", "key-buffer-size=1M", "thread-cache-size=4"]
     if node.port:
-        lines += [f"port={node.port}", "bind-address=127.0.0.1"]
+        lines += [f"port={node.port}", f"bind-address={node.host}"]
     if os.geteuid() == 0:
         lines.append("user=root")
     lines += options
@@ -236,7 +245,7 @@ def option_text(node: Node, options: list[str]) -> str:
 _PR_SET_PDEATHSIG = 1
 
 
-def _die_with_parent() -> None:
+def set_parent_death_signal() -> None:
     """In the child before exec: the kernel sends SIGKILL when our parent dies."""
     ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
 
@@ -252,9 +261,12 @@ def start_server(node: Node, options: list[str], args: tuple[str, ...] = (), die
     os.makedirs(node.dir, exist_ok=True)
     Path(node.option_file).write_text(option_text(node, options))
     log = open(node.error_log, "ab")
-    proc = subprocess.Popen([mariadbd, f"--defaults-file={node.option_file}", *args],
+    # A node on a host of its own runs in that host's network namespace (`ip netns exec`
+    # execs mariadbd in place, so the PID is the server's).
+    prefix = ["ip", "netns", "exec", node.netns] if node.netns else []
+    proc = subprocess.Popen([*prefix, mariadbd, f"--defaults-file={node.option_file}", *args],
                             stdout=log, stderr=log, stdin=subprocess.DEVNULL, start_new_session=True,
-                            preexec_fn=_die_with_parent if die_with_parent else None)
+                            preexec_fn=set_parent_death_signal if die_with_parent else None)
     log.close()
     node.pid = proc.pid
     node.stopped = False

@@ -82,6 +82,17 @@ def _hung_by_replicas(views):
     return [r for r, c in views if c.get("last_io_errno") == 2013 and _HANDSHAKE_HUNG in (c.get("last_io_error") or "")]
 
 
+def _host_evidence(how, liveness):
+    """What the host probe said about a primary whose MySQL port gave no TCP answer."""
+    if how != "unreachable" or not liveness:
+        return ""
+    if liveness.get("answer") == "disabled":
+        return " (host probe disabled)"
+    if liveness.get("answer") in ("none", "unreachable"):
+        return " (its host gave no answer on port %s either: %s)" % (liveness.get("port"), liveness.get("answer"))
+    return " (host probe on port %s: %s)" % (liveness.get("port"), liveness.get("answer"))
+
+
 def analyze_cluster(members, name=None, known_primary=None, resolve=None, known_state=None, now=None):
     """Analyse a cluster.
 
@@ -207,11 +218,12 @@ def analyze_cluster(members, name=None, known_primary=None, resolve=None, known_
         elif how == "overloaded":
             codes["primary_overloaded"] = "%s is alive but refuses work: %s" % (primary, primary_facts.get("error"))
         elif how in ("refused", "unreachable") and views and not streaming:
-            codes["primary_dead"] = ("%s is %s and all %d reachable replicas lost their IO connection to it"
-                                     % (primary, how, len(views)))
+            codes["primary_dead"] = ("%s is %s%s and all %d reachable replicas lost their IO connection to it"
+                                     % (primary, how, _host_evidence(how, liveness), len(views)))
         elif streaming:
-            codes["primary_unreachable"] = ("%s is %s from here (%s), but %d of %d replicas still stream from it"
-                                            % (primary, how, primary_facts.get("error"), len(streaming), len(views)))
+            codes["primary_unreachable"] = ("%s is %s from here (%s%s), but %d of %d replicas still stream from it"
+                                            % (primary, how, primary_facts.get("error"), _host_evidence(how, liveness),
+                                               len(streaming), len(views)))
         else:
             # Not refused or unreachable (auth, tls, lost, stale...), or no replica to ask: not enough to say dead.
             codes["primary_unreachable"] = ("%s is %s from here (%s); %s, so it cannot be called dead"

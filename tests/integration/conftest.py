@@ -26,10 +26,58 @@ pytestmark = pytest.mark.integration
 signal.signal(signal.SIGTERM, signal.default_int_handler)
 
 
+# The issue-9 soak (a frozen, flooded primary polled for MYSQLHA_SOAK_SECONDS, default 300) runs
+# in the background from the end of collection, on a lab of its own, while the other tests run;
+# its test is moved to the end of the run and reads the soak's report.
+SOAK_TEST = "test_a_frozen_flooded_primary_is_hung_on_every_poll_of_the_soak"
+_SOAK: dict = {}
+
+
 def pytest_collection_modifyitems(items):
     for item in items:
         if "integration" in str(item.fspath):
             item.add_marker(pytest.mark.integration)
+    soak = [item for item in items if item.name == SOAK_TEST]
+    if soak:
+        items[:] = [item for item in items if item.name != SOAK_TEST] + soak
+        _start_soak()
+
+
+def _start_soak():
+    import subprocess
+    import tempfile
+
+    from ansible_collections.dbaops.mysql_ha.engine.lab.server import set_parent_death_signal
+
+    here = Path(__file__).resolve().parent
+    seconds = float(os.environ.get("MYSQLHA_SOAK_SECONDS", "300"))
+    out = Path(tempfile.mkdtemp(prefix="mysqlha-soak-")) / "report.json"
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(here.parents[1] / "tests" / "output" / "collections"),
+                                                       str(here)]))
+    log = open(out.with_suffix(".log"), "wb")
+    proc = subprocess.Popen([sys.executable, str(here / "soak_frozen.py"), str(out), str(seconds)], env=env,
+                            stdout=log, stderr=log, stdin=subprocess.DEVNULL, preexec_fn=set_parent_death_signal)
+    log.close()
+    _SOAK.update(proc=proc, out=out, seconds=seconds)
+
+
+def pytest_unconfigure(config):
+    proc = _SOAK.get("proc")
+    if proc is not None and proc.poll() is None:
+        proc.terminate()
+        proc.wait(30)
+
+
+@pytest.fixture
+def frozen_soak():
+    """The background soak's report, once it is done (see soak_frozen.py)."""
+    if not _SOAK:
+        pytest.fail("the soak was not started at collection time")
+    proc = _SOAK["proc"]
+    proc.wait(timeout=_SOAK["seconds"] + 600)
+    out = _SOAK["out"]
+    assert out.exists(), f"the soak wrote no report (exit {proc.returncode}): {out.with_suffix('.log').read_text()[-3000:]}"
+    return json.loads(out.read_text())
 
 
 @pytest.fixture(scope="session", autouse=True)

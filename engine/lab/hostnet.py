@@ -1,0 +1,141 @@
+"""Lab nodes on hosts of their own, so that a host can be made silent.
+
+``mysqlha lab up --own-host primary`` starts that node's mariadbd inside a network namespace
+(``ip netns``) joined to this machine by a veth pair.  Each lab takes one free /24 of
+10.213.0.0/16; node ``i`` gets the /29 at ``8*i``: this machine's end is ``.8i+1``, the node's
+address ``.8i+2``.  Nodes with hosts of their own are also joined pairwise by direct veth links
+(/30s from ``.128``) with a /32 route to each other's address, so one of them can keep talking
+to another when this machine no longer can.
+
+Silencing a host adds blackhole routes inside its namespace towards the clients it must stop
+answering.  It then drops every reply: no SYN-ACK, no RST, no data.  From outside that is a
+powered-off host or a cut cable, while its processes keep running.  ``unsilence`` deletes the
+routes.
+
+This needs root (``ip netns`` needs CAP_SYS_ADMIN and CAP_NET_ADMIN) and iproute2.  Nothing here
+touches this machine's other interfaces, routes or sysctls.
+"""
+from __future__ import annotations
+
+import itertools
+import os
+import random
+import shutil
+import subprocess
+from typing import Any
+
+from ansible_collections.dbaops.mysql_ha.engine.lab.server import LabError
+
+PREFIX = "10.213"
+MAX_HOSTS = 8
+
+
+def unavailable_reason() -> str | None:
+    """Why this machine cannot give lab nodes hosts of their own, or None."""
+    if os.geteuid() != 0:
+        return "hosts of their own (network namespaces) need root: run the lab as root, or without --own-host"
+    if not shutil.which("ip"):
+        return "hosts of their own need iproute2's `ip`: apt-get install -y iproute2"
+    return None
+
+
+def _ip(*args: str, netns: str | None = None, check: bool = True) -> subprocess.CompletedProcess:
+    cmd = ["ip"] + (["-n", netns] if netns else []) + list(args)
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=20, check=False)
+    if check and proc.returncode != 0:
+        raise LabError(f"`{' '.join(cmd)}` failed: {proc.stderr.strip()[:300]}")
+    return proc
+
+
+def _blocks_in_use() -> set[int]:
+    """Third octets of 10.213.X.0/24 blocks this machine already uses (addresses or lab namespaces)."""
+    used = set()
+    for line in _ip("-o", "-4", "addr", "show").stdout.splitlines():
+        for word in line.split():
+            if word.startswith(PREFIX + "."):
+                used.add(int(word.split(".")[2]))
+    for line in _ip("netns", "list").stdout.splitlines():
+        parts = line.split()[0].split("-") if line.split() else []
+        if len(parts) >= 3 and parts[0] == "mysqlha" and parts[1].isdigit():
+            used.add(int(parts[1]))
+    return used
+
+
+def create_hosts(names: list[str], attempts: int = 5) -> dict:
+    """A host of its own for each node named, on a free /24: ``{"block": X, "hosts": {name: host}}``.
+
+    A host is ``{"netns", "root_if", "address", "client", "peers": {peer: address}}``:
+    ``address`` is the node's, ``client`` this machine's end of the pair, and ``peers`` maps
+    each other own-host node to the address it talks to this one from.
+    """
+    reason = unavailable_reason()
+    if reason:
+        raise LabError(reason)
+    if not names:
+        return {}
+    if len(names) > MAX_HOSTS:
+        raise LabError(f"at most {MAX_HOSTS} nodes can have hosts of their own, got {len(names)}")
+    last = ""
+    for _attempt in range(attempts):
+        free = [b for b in range(256) if b not in _blocks_in_use()]
+        if not free:
+            raise LabError(f"no free /24 left in {PREFIX}.0.0/16 for the lab's hosts")
+        net: dict[str, Any] = {"block": random.choice(free), "hosts": {}}
+        try:
+            _build(net, names)
+            return net
+        except LabError as exc:   # another lab took the block between our look and our build
+            last = str(exc)
+            remove_hosts(net)
+    raise LabError(f"could not build the lab's own hosts: {last}")
+
+
+def _build(net: dict, names: list[str]) -> None:
+    block = net["block"]
+    for index, name in enumerate(names):
+        base = 8 * index
+        host: dict[str, Any] = {
+            "netns": f"mysqlha-{block}-{name}", "root_if": f"mh{block}r{index}",
+            "address": f"{PREFIX}.{block}.{base + 2}", "client": f"{PREFIX}.{block}.{base + 1}", "peers": {}}
+        net["hosts"][name] = host
+        _ip("netns", "add", host["netns"])
+        _ip("link", "add", host["root_if"], "type", "veth", "peer", "name", "uplink", "netns", host["netns"])
+        _ip("addr", "add", f"{host['client']}/29", "dev", host["root_if"])
+        _ip("link", "set", host["root_if"], "up")
+        _ip("addr", "add", f"{host['address']}/29", "dev", "uplink", netns=host["netns"])
+        _ip("link", "set", "uplink", "up", netns=host["netns"])
+        _ip("link", "set", "lo", "up", netns=host["netns"])
+    for link, (first, second) in enumerate(itertools.combinations(names, 2)):
+        one, two = net["hosts"][first], net["hosts"][second]
+        one_end, two_end = f"{PREFIX}.{block}.{128 + 4 * link + 1}", f"{PREFIX}.{block}.{128 + 4 * link + 2}"
+        _ip("link", "add", "name", f"to-{second}"[:15], "netns", one["netns"], "type", "veth",
+            "peer", "name", f"to-{first}"[:15], "netns", two["netns"])
+        for host, device, end, other_end, other in ((one, f"to-{second}"[:15], one_end, two_end, two),
+                                                    (two, f"to-{first}"[:15], two_end, one_end, one)):
+            _ip("addr", "add", f"{end}/30", "dev", device, netns=host["netns"])
+            _ip("link", "set", device, "up", netns=host["netns"])
+            _ip("route", "add", f"{other['address']}/32", "via", other_end, netns=host["netns"])
+        one["peers"][second] = two_end
+        two["peers"][first] = one_end
+
+
+def remove_hosts(net: dict | None) -> None:
+    """Delete the lab's namespaces and links (after its servers stopped); safe to repeat."""
+    for host in ((net or {}).get("hosts") or {}).values():
+        _ip("link", "del", host["root_if"], check=False)
+        _ip("netns", "del", host["netns"], check=False)
+
+
+def silence(host: dict, keep: list[str]) -> None:
+    """Drop every reply ``host`` sends, except to the own-host peers in ``keep``."""
+    for address in _client_addresses(host, keep):
+        _ip("route", "replace", "blackhole", f"{address}/32", netns=host["netns"])
+
+
+def unsilence(host: dict) -> None:
+    for address in _client_addresses(host, []):
+        _ip("route", "del", "blackhole", f"{address}/32", netns=host["netns"], check=False)
+
+
+def _client_addresses(host: dict, keep: list[str]) -> list[str]:
+    return [host["client"]] + [address for peer, address in sorted(host["peers"].items()) if peer not in keep]

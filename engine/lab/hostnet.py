@@ -20,6 +20,7 @@ from __future__ import annotations
 import itertools
 import os
 import random
+import re
 import shutil
 import subprocess
 from typing import Any
@@ -28,6 +29,12 @@ from ansible_collections.dbaops.mysql_ha.engine.lab.server import LabError
 
 PREFIX = "10.213"
 MAX_HOSTS = 8
+# What the lab names its namespaces and links; a record read back from lab.json is acted on
+# only when its names have this shape, so a damaged or hostile lab.json cannot make
+# `lab down` delete an interface or namespace the lab did not create (eth0, lo...).
+_NETNS = re.compile(r"mysqlha-[0-9]{1,3}-[a-z0-9]{1,32}")
+_ROOT_IF = re.compile(r"mh[0-9]{1,3}r[0-9]")
+_ADDRESS = re.compile(re.escape(PREFIX) + r"\.[0-9]{1,3}\.[0-9]{1,3}")
 
 
 def unavailable_reason() -> str | None:
@@ -119,20 +126,38 @@ def _build(net: dict, names: list[str]) -> None:
         two["peers"][first] = one_end
 
 
+def _ours(host: object) -> dict:
+    """``host`` as recorded by ``create_hosts``, or LabError: the names must be the lab's own."""
+    if not isinstance(host, dict):
+        raise LabError(f"lab.json: a host record is not a mapping: {str(host)[:80]!r}")
+    peers = host.get("peers")
+    checks = [(_NETNS, host.get("netns")), (_ROOT_IF, host.get("root_if")), (_ADDRESS, host.get("address")),
+              (_ADDRESS, host.get("client"))] + [(_ADDRESS, a) for a in (peers.values() if isinstance(peers, dict) else [None])]
+    for pattern, value in checks:
+        if not isinstance(value, str) or not pattern.fullmatch(value):
+            raise LabError(f"lab.json: host record {str(host)[:200]!r} is not one the lab made "
+                           f"({value!r} is not a lab name or address); nothing was changed")
+    return host
+
+
 def remove_hosts(net: dict | None) -> None:
     """Delete the lab's namespaces and links (after its servers stopped); safe to repeat."""
-    for host in ((net or {}).get("hosts") or {}).values():
+    hosts = (net or {}).get("hosts") if isinstance(net, dict) else None
+    for host in (hosts.values() if isinstance(hosts, dict) else []):
+        host = _ours(host)
         _ip("link", "del", host["root_if"], check=False)
         _ip("netns", "del", host["netns"], check=False)
 
 
 def silence(host: dict, keep: list[str]) -> None:
     """Drop every reply ``host`` sends, except to the own-host peers in ``keep``."""
+    host = _ours(host)
     for address in _client_addresses(host, keep):
         _ip("route", "replace", "blackhole", f"{address}/32", netns=host["netns"])
 
 
 def unsilence(host: dict) -> None:
+    host = _ours(host)
     for address in _client_addresses(host, []):
         _ip("route", "del", "blackhole", f"{address}/32", netns=host["netns"], check=False)
 

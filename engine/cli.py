@@ -146,7 +146,7 @@ MAX_RULE_ERRORS_SHOWN = 20
 def run_eval(args: argparse.Namespace) -> int:
     from ansible_collections.dbaops.mysql_ha.engine.rules.loader import RuleSetError, load_rule_set, parse_duration
     from ansible_collections.dbaops.mysql_ha.engine.rules.snapshot import load_facts
-    from ansible_collections.dbaops.mysql_ha.engine.state import evaluate_once, firing_at_or_above
+    from ansible_collections.dbaops.mysql_ha.engine.alerts.store import evaluate_once, firing_at_or_above
 
     try:
         max_age = parse_duration(args.max_age)

@@ -40,7 +40,7 @@ from ansible_collections.dbaops.mysql_ha.engine.rules.loader import (
     read_yaml,
 )
 from ansible_collections.dbaops.mysql_ha.engine.schemas import load_schema
-from ansible_collections.dbaops.mysql_ha.engine.state import AlertStore
+from ansible_collections.dbaops.mysql_ha.engine.alerts.store import AlertStore
 
 MEMBER_VALIDATORS = {
     True: jsonschema.Draft202012Validator(load_schema("mysql_replication.schema.json")),

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from ansible_collections.dbaops.mysql_ha.engine.sla import Ledger, SlaError, due, parse_sla
+from ansible_collections.dbaops.mysql_ha.engine.alerts.sla import Ledger, SlaError, due, parse_sla
 
 CHANNELS = {"ops", "dingtalk", "wecom", "phone"}
 # Wednesday 2026-11-18 10:00 UTC; with +08:00 that is 18:00 local (after hours).

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from ansible_collections.dbaops.mysql_ha.engine.rules.evaluate import Result, evaluate, rules_failing_everywhere
-from ansible_collections.dbaops.mysql_ha.engine.sla import SEVERITIES
+from ansible_collections.dbaops.mysql_ha.engine.alerts.sla import SEVERITIES
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS alerts (

@@ -1,0 +1,168 @@
+"""What every notification channel shares: the message, the error, secrets, one HTTP POST.
+
+A channel is built once from its ``channels.NAME`` section of engine.yml and then sends
+``Message``s.  ``send`` either returns (delivered) or raises ``NotifyError``; the outbox
+(engine/daemon/outbox.py) retries with backoff and never drops a message.  A message keeps its
+``id`` across retries, so a receiver can drop the copy it may get when the daemon dies between
+a delivery and recording it (the webhook sends it as ``Idempotency-Key``).
+
+Secrets (signing secrets, and URLs that carry a token: DingTalk's access_token, WeCom's key,
+Slack's path) come from ``*_env`` or ``*_file`` fields and never appear in an error, a log line
+or a metric: messages name a URL by scheme and host only.
+"""
+from __future__ import annotations
+
+import json
+import os
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+from urllib.parse import urlsplit
+
+from ansible_collections.dbaops.mysql_ha.plugins.module_utils.errors import ConfigError
+
+MAX_RESPONSE_BYTES = 64 * 1024
+MAX_SECRET_FILE_BYTES = 64 * 1024
+USER_AGENT = "mysqlha-notify/1"
+
+
+class NotifyError(Exception):
+    """A send that failed; the message names the channel and never holds a secret."""
+
+
+@dataclass(frozen=True)
+class Message:
+    """One notification: ``kind`` is firing, repeat, escalation or resolved; ``alerts`` are
+    alert dicts as SPEC section 7 carries them.  ``id`` is stable across retries."""
+
+    id: str
+    kind: str
+    alerts: tuple[dict, ...]
+    created_at: float = 0.0
+    extra: dict = field(default_factory=dict)
+
+
+def redact_url(url: str) -> str:
+    """``scheme://host[:port]/…``: enough to tell which endpoint, nothing that may be a token."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return "<unparsable URL>"
+    return f"{parts.scheme}://{parts.hostname or '?'}{':%d' % parts.port if parts.port else ''}/…"
+
+
+def read_secret(spec: dict, key: str, where: str, required: bool = False, env=None) -> str | None:
+    """The value of ``KEY`` given inline, as ``KEY_env`` (a variable's name) or ``KEY_file``."""
+    env = os.environ if env is None else env
+    given = [k for k in (key, f"{key}_env", f"{key}_file") if spec.get(k) not in (None, "")]
+    if len(given) > 1:
+        raise ConfigError(f"{where}: give one of {', '.join(given)}, not several")
+    if not given:
+        if required:
+            raise ConfigError(f"{where}: {key} is required ({key}, {key}_env or {key}_file)")
+        return None
+    name = given[0]
+    value = spec[name]
+    if not isinstance(value, str):
+        raise ConfigError(f"{where}.{name}: expected a string, got {type(value).__name__}")
+    if name == key:
+        return value
+    if name.endswith("_env"):
+        if value not in env or env[value] == "":
+            raise ConfigError(f"{where}.{name}: environment variable {value} is not set")
+        return env[value]
+    try:
+        with open(value, "rb") as handle:
+            data = handle.read(MAX_SECRET_FILE_BYTES + 1)
+    except OSError as exc:
+        raise ConfigError(f"{where}.{name}: cannot read {value}: {exc.strerror}") from None
+    if len(data) > MAX_SECRET_FILE_BYTES:
+        raise ConfigError(f"{where}.{name}: {value} is larger than {MAX_SECRET_FILE_BYTES} bytes")
+    text = data.decode("utf-8", "replace").strip()
+    if not text:
+        raise ConfigError(f"{where}.{name}: {value} is empty")
+    return text
+
+
+def check_url(url: str | None, where: str) -> str:
+    if not url:
+        raise ConfigError(f"{where}: url is required")
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError(f"{where}: url must be http:// or https:// with a host, got {redact_url(url)}")
+    return url
+
+
+def post(url: str, body: bytes, headers: dict[str, str], timeout: float, channel: str) -> tuple[int, bytes]:
+    """POST ``body``; (status, first 64 kB of the response) for a 2xx, NotifyError otherwise."""
+    request = urllib.request.Request(url, data=body, method="POST",
+                                     headers={"User-Agent": USER_AGENT, **headers})
+    where = f"channel {channel} ({redact_url(url)})"
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 (http/https checked)
+            return response.status, response.read(MAX_RESPONSE_BYTES)
+    except urllib.error.HTTPError as exc:
+        text = exc.read(300).decode("utf-8", "replace") if exc.fp else ""
+        raise NotifyError(f"{where}: HTTP {exc.code} {exc.reason}: {text[:200]}") from None
+    except urllib.error.URLError as exc:
+        raise NotifyError(f"{where}: {exc.reason}") from None
+    except (OSError, ValueError) as exc:   # timeouts, resets, a bad URL
+        raise NotifyError(f"{where}: {type(exc).__name__}: {exc}") from None
+
+
+def post_json(url: str, payload: Any, headers: dict[str, str] | None, timeout: float, channel: str) -> dict:
+    """POST ``payload`` as JSON; the JSON answer (or {}) of a 2xx."""
+    body = json.dumps(payload, ensure_ascii=False, sort_keys=True).encode("utf-8")
+    _status, answer = post(url, body, {"Content-Type": "application/json", **(headers or {})}, timeout, channel)
+    try:
+        parsed = json.loads(answer or b"{}")
+    except ValueError:
+        return {}
+    return parsed if isinstance(parsed, dict) else {}
+
+
+class Channel:
+    """A notification channel; subclasses set ``type`` and implement ``send``."""
+
+    type: ClassVar[str] = ""
+    fields: ClassVar[frozenset[str]] = frozenset()
+
+    def __init__(self, name: str, spec: dict, env=None):
+        self.name = name
+        self.where = f"channels.{name}"
+        unknown = sorted(set(spec) - self.fields - {"type", "timeout"})
+        if unknown:
+            raise ConfigError(f"{self.where}: unknown field(s) {', '.join(unknown)} for type {self.type} "
+                              f"(fields: {', '.join(sorted(self.fields | {'timeout'}))})")
+        timeout = spec.get("timeout", 10)
+        if not isinstance(timeout, (int, float)) or isinstance(timeout, bool) or not 0 < timeout <= 120:
+            raise ConfigError(f"{self.where}.timeout: seconds from 0 to 120, got {timeout!r}")
+        self.timeout = float(timeout)
+
+    def send(self, message: Message) -> None:
+        raise NotImplementedError
+
+    def describe(self) -> str:
+        return f"{self.type} channel {self.name}"
+
+
+def summary_line(alert: dict) -> str:
+    """``[P0 FIRING] primary_dead prod-main 10.0.1.10:3306: summary`` (one alert, one line)."""
+    state = "RESOLVED" if alert.get("state") == "resolved" else str(alert.get("state", "")).upper()
+    where = " ".join(str(x) for x in (alert.get("cluster"), alert.get("instance")) if x)
+    return f"[{alert.get('severity')} {state}] {alert.get('rule')} {where}: {alert.get('summary', '')}"
+
+
+def text_body(message: Message, limit: int = 4000) -> str:
+    """A plain-text rendering for chat robots and mail: one block per alert, remediation included."""
+    lines = []
+    for alert in message.alerts:
+        lines.append(summary_line(alert))
+        if alert.get("remediation") and alert.get("state") != "resolved":
+            lines.append(f"  remediation: {alert['remediation']}")
+        if alert.get("started_at"):
+            lines.append(f"  since {alert['started_at']}" + (f", resolved {alert['resolved_at']}"
+                                                             if alert.get("resolved_at") else ""))
+    text = "\n".join(lines)
+    return text if len(text) <= limit else text[:limit - 20] + "\n… (truncated)"

@@ -144,9 +144,9 @@ MAX_RULE_ERRORS_SHOWN = 20
 
 
 def run_eval(args: argparse.Namespace) -> int:
+    from ansible_collections.dbaops.mysql_ha.engine.alerts.store import evaluate_once, firing_at_or_above
     from ansible_collections.dbaops.mysql_ha.engine.rules.loader import RuleSetError, load_rule_set, parse_duration
     from ansible_collections.dbaops.mysql_ha.engine.rules.snapshot import load_facts
-    from ansible_collections.dbaops.mysql_ha.engine.alerts.store import evaluate_once, firing_at_or_above
 
     try:
         max_age = parse_duration(args.max_age)
@@ -236,6 +236,9 @@ def build_parser() -> argparse.ArgumentParser:
     test = sub.add_parser("test", help="rule unit tests (a timeline of facts in, expected alerts out)")
     test.add_argument("files", nargs="+", help="test files or directories")
     test.add_argument("--require-coverage", action="store_true", help="fail when a rule never fires in any test")
+    from ansible_collections.dbaops.mysql_ha.engine.daemon.cli import add_parsers
+
+    add_parsers(sub)
     demo = sub.add_parser("demo", help="the main job on a local lab: facts, a fault, its detection")
     demo.add_argument("--dir", default=None, help="lab directory")
     demo.add_argument("--keep", action="store_true", help="leave the lab running afterwards")
@@ -253,11 +256,19 @@ def main(argv: list[str] | None = None) -> int:
             return run_eval(args)
         if args.command == "test":
             return run_test(args)
+        if args.command == "run":
+            from ansible_collections.dbaops.mysql_ha.engine.daemon.cli import run_daemon
+
+            return run_daemon(args)
+        if args.command in ("alerts", "ack", "silence"):
+            from ansible_collections.dbaops.mysql_ha.engine.daemon.cli import run_client
+
+            return run_client(args)
         if args.command == "demo":
             from ansible_collections.dbaops.mysql_ha.engine.demo import run_demo
 
             return run_demo(args.dir, keep=args.keep)
-    except (LabError, MysqlhaError) as exc:
+    except (LabError, MysqlhaError, ValueError) as exc:
         print(f"mysqlha: error: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

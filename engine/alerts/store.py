@@ -14,8 +14,8 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from ansible_collections.dbaops.mysql_ha.engine.rules.evaluate import Result, evaluate, rules_failing_everywhere
 from ansible_collections.dbaops.mysql_ha.engine.alerts.sla import SEVERITIES
+from ansible_collections.dbaops.mysql_ha.engine.rules.evaluate import Result, evaluate, rules_failing_everywhere
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS alerts (

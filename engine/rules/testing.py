@@ -30,6 +30,7 @@ from pathlib import Path
 
 import jsonschema
 
+from ansible_collections.dbaops.mysql_ha.engine.alerts.store import AlertStore
 from ansible_collections.dbaops.mysql_ha.engine.rules.evaluate import evaluate
 from ansible_collections.dbaops.mysql_ha.engine.rules.facts_builder import build_snapshot
 from ansible_collections.dbaops.mysql_ha.engine.rules.loader import (
@@ -40,7 +41,6 @@ from ansible_collections.dbaops.mysql_ha.engine.rules.loader import (
     read_yaml,
 )
 from ansible_collections.dbaops.mysql_ha.engine.schemas import load_schema
-from ansible_collections.dbaops.mysql_ha.engine.alerts.store import AlertStore
 
 MEMBER_VALIDATORS = {
     True: jsonschema.Draft202012Validator(load_schema("mysql_replication.schema.json")),

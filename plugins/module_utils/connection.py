@@ -523,6 +523,16 @@ class Session:
             return {"version": sock.version(), "cipher": cipher[0] if cipher else None}
         return None
 
+    def fileno(self):
+        """The connection's socket descriptor (-1 once closed): a daemon watches an idle
+        connection with select(); readable while idle means the server closed it or is
+        shutting down (its kernel sends FIN the moment mysqld dies)."""
+        sock = getattr(self._conn, "_sock", None)
+        try:
+            return sock.fileno() if sock is not None else -1
+        except (OSError, ValueError):
+            return -1
+
     def _raise_connection_error(self, exc, sql):
         kind, code, message = classify_mysql_error(exc)
         if kind in ("lost", "hung"):

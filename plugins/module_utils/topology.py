@@ -19,7 +19,7 @@ from ansible_collections.dbaops.mysql_ha.plugins.module_utils.collect.replicatio
 from ansible_collections.dbaops.mysql_ha.plugins.module_utils.errors import ConfigError, ConnectError, MysqlhaError
 from ansible_collections.dbaops.mysql_ha.plugins.module_utils.liveness import DEFAULT_PROBE_PORT, probe_host
 
-__all__ = ["HostResolver", "parse_member", "gather_members", "gather_topology"]
+__all__ = ["HostResolver", "RESOLVER", "failure_facts", "parse_member", "gather_members", "gather_topology"]
 
 
 class HostResolver:
@@ -78,15 +78,19 @@ def parse_member(text):
 def _gather_one(params, options, liveness_port=DEFAULT_PROBE_PORT):
     try:
         return gather_replication(params, **options)
-    except ConnectError as exc:
-        if exc.kind == "unreachable" and params.host and liveness_port:
-            return _with_liveness(params, exc, liveness_port)
-        return unreachable_facts(params.address, exc)
-    except MysqlhaError as exc:
-        return unreachable_facts(params.address, exc)
     except Exception as exc:  # one member's surprise must not cost the whole cluster its verdict
-        return unreachable_facts(params.address, ConnectError(params.address, "error", "%s: %s" % (
-            type(exc).__name__, str(exc)[:200])))
+        return failure_facts(params, exc, liveness_port)
+
+
+def failure_facts(params, exc, liveness_port=DEFAULT_PROBE_PORT):
+    """The facts of a member whose gathering raised ``exc``: how it failed and, when its MySQL
+    port gave no TCP answer, what the host probe said (the daemon's pollers use this too)."""
+    if isinstance(exc, ConnectError) and exc.kind == "unreachable" and params.host and liveness_port:
+        return _with_liveness(params, exc, liveness_port)
+    if isinstance(exc, MysqlhaError):
+        return unreachable_facts(params.address, exc)
+    return unreachable_facts(params.address, ConnectError(params.address, "error", "%s: %s" % (
+        type(exc).__name__, str(exc)[:200])))
 
 
 def _with_liveness(params, exc, liveness_port):

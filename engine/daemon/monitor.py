@@ -1,0 +1,179 @@
+"""The loop of ``mysqlha run``: collect, analyse, evaluate, keep alert state, notify.
+
+Every ``interval`` the scheduler asks every poller (poller.py) for a poll and waits until
+they are all back or the cycle's deadline passes (80 % of the interval); a target still busy
+keeps its last result, which turns ``stale`` once it is older than its own timeouts allow, so
+one hung target never delays the others.  A poller that sees its server close the connection,
+or its reachability change, calls ``changed``: the cluster's other members are polled at once
+and a cycle runs as soon as they are back, well inside the interval.
+
+A cycle, per cluster: the members' latest facts -> ``analyze_cluster`` (with the cluster's
+previous verdict as ``known_state``, so a hung primary stays hung) -> the rules over all
+clusters (one RuleGuard for the daemon's life) -> AlertStore.update -> Router.route (outbox).
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+import time
+
+from ansible_collections.dbaops.mysql_ha.engine.alerts.store import AlertStore
+from ansible_collections.dbaops.mysql_ha.engine.daemon.config import Cluster, Config
+from ansible_collections.dbaops.mysql_ha.engine.daemon.outbox import Router
+from ansible_collections.dbaops.mysql_ha.engine.daemon.poller import TargetPoller
+from ansible_collections.dbaops.mysql_ha.engine.reload import RuleReloader
+from ansible_collections.dbaops.mysql_ha.engine.rules.evaluate import RuleGuard, evaluate
+from ansible_collections.dbaops.mysql_ha.engine.rules.expr import make_evaluator
+from ansible_collections.dbaops.mysql_ha.plugins.module_utils.analysis import analyze_cluster
+from ansible_collections.dbaops.mysql_ha.plugins.module_utils.collect.replication import unreachable_facts
+from ansible_collections.dbaops.mysql_ha.plugins.module_utils.errors import ConnectError
+from ansible_collections.dbaops.mysql_ha.plugins.module_utils.topology import RESOLVER
+
+LOG = logging.getLogger("mysqlha.monitor")
+
+
+def in_shard(name: str, shard: tuple[int, int] | None) -> bool:
+    """Whether this daemon watches cluster ``name``: a stable hash of the name, modulo n."""
+    if shard is None:
+        return True
+    index, count = shard
+    return int(hashlib.sha256(name.encode("utf-8")).hexdigest()[:12], 16) % count == index
+
+
+class Monitor:
+    def __init__(self, config: Config, reloader: RuleReloader, store: AlertStore, router: Router,
+                 shard: tuple[int, int] | None = None):
+        self.config = config
+        self.reloader = reloader
+        self.store = store
+        self.router = router
+        self.clusters: list[Cluster] = [c for c in config.clusters if in_shard(c.name, shard)]
+        self.guard = RuleGuard()
+        self.evaluator = make_evaluator()
+        self.known: dict[str, dict] = {}
+        self.snapshot: dict = {"clusters": {}}
+        self.rule_errors: list[str] = []
+        self.cycles = 0
+        self.last_cycle_at: float | None = None
+        self.last_cycle_seconds = 0.0
+        self.last_eval_seconds = 0.0
+        self.early_cycles = 0
+        self._cond = threading.Condition()
+        self._urgent = threading.Event()
+        self._stop = threading.Event()
+        self.pollers: dict[str, list[TargetPoller]] = {
+            c.name: [TargetPoller(c.name, p, c.liveness_port, on_result=self._reported, on_change=self.changed,
+                                  security_interval=config.security_interval) for p in c.members]
+            for c in self.clusters}
+
+    # ---- pollers' callbacks -------------------------------------------------------
+    def _reported(self, _poller: TargetPoller) -> None:
+        with self._cond:
+            self._cond.notify_all()
+
+    def changed(self, poller: TargetPoller, why: str) -> None:
+        """A member's connection closed or its reachability changed: re-check its cluster now."""
+        LOG.info("%s/%s: %s; re-checking the cluster now", poller.cluster, poller.address, why)
+        for other in self.pollers.get(poller.cluster, ()):
+            if other is not poller:
+                other.request()
+        self._urgent.set()
+        with self._cond:
+            self._cond.notify_all()
+
+    # ---- the loop --------------------------------------------------------------------
+    def start(self) -> None:
+        for pollers in self.pollers.values():
+            for poller in pollers:
+                poller.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._urgent.set()
+        for pollers in self.pollers.values():
+            for poller in pollers:
+                poller.stop()
+
+    def run(self) -> None:
+        interval = self.config.interval
+        next_tick = time.monotonic()
+        while not self._stop.is_set():
+            tick_started = time.monotonic()
+            asked = self._ask_all()
+            self._wait_for(asked, deadline=tick_started + interval * 0.8)
+            self.cycle()
+            next_tick += interval
+            if next_tick < time.monotonic():
+                next_tick = time.monotonic()
+            # Between ticks: a changed member makes an early cycle as soon as its cluster reported.
+            while not self._stop.is_set():
+                left = next_tick - time.monotonic()
+                if left <= 0:
+                    break
+                if self._urgent.wait(left):
+                    self._urgent.clear()
+                    if self._stop.is_set():
+                        break
+                    busy = [p for ps in self.pollers.values() for p in ps if p.busy_since is not None]
+                    self._wait_for({id(p): p.polls for p in busy}, deadline=time.monotonic() + min(interval * 0.8, 3.0))
+                    self.early_cycles += 1
+                    self.cycle()
+
+    def _ask_all(self) -> dict[int, int]:
+        asked = {}
+        for pollers in self.pollers.values():
+            for poller in pollers:
+                if poller.request():
+                    asked[id(poller)] = poller.polls
+        return asked
+
+    def _wait_for(self, asked: dict[int, int], deadline: float) -> None:
+        everyone = {id(p): p for ps in self.pollers.values() for p in ps}
+        with self._cond:
+            while not self._stop.is_set():
+                waiting = [i for i, polls in asked.items()
+                           if everyone[i].busy_since is not None or (everyone[i].latest is None or everyone[i].latest.seq <= polls)]
+                left = deadline - time.monotonic()
+                if not waiting or left <= 0:
+                    return
+                self._cond.wait(min(left, 0.05))
+
+    # ---- one cycle ---------------------------------------------------------------------
+    def member_facts(self, poller: TargetPoller, now: float) -> dict:
+        latest = poller.latest
+        params = poller.params
+        horizon = max(3 * self.config.interval, (params.connect_timeout or 1) * 2 + (params.read_timeout or 1) + 1)
+        if latest is None:
+            return unreachable_facts(poller.address, ConnectError(poller.address, "stale",
+                                                                  "no result yet: the first poll is still running"))
+        if now - latest.finished_at > horizon and poller.busy_since is not None:
+            return unreachable_facts(poller.address, ConnectError(
+                poller.address, "stale", "no result for %.1fs: its poll is still running (last: %s)"
+                % (now - latest.finished_at, latest.facts.get("reachability") or "ok")))
+        return latest.facts
+
+    def cycle(self) -> None:
+        started = time.monotonic()
+        now = time.time()
+        clusters = {}
+        for cluster in self.clusters:
+            pollers = self.pollers[cluster.name]
+            members = {p.address: self.member_facts(p, now) for p in pollers}
+            known = self.known.get(cluster.name)
+            analysis = analyze_cluster(members, name=cluster.name, resolve=RESOLVER, known_state=known,
+                                       known_primary=(known or {}).get("primary"))
+            self.known[cluster.name] = analysis
+            security = {p.address: p.security for p in pollers if p.security is not None and members[p.address].get("reachable")}
+            clusters[cluster.name] = {"cluster": analysis, "members": members, "security": security}
+        snapshot = {"clusters": clusters}
+        rule_set = self.reloader.current
+        evaluated_at = time.monotonic()
+        results, errors, evaluated = evaluate(rule_set, snapshot, self.evaluator, self.guard)
+        self.last_eval_seconds = time.monotonic() - evaluated_at
+        self.store.update(results, evaluated, now=now, clusters=set(clusters), rule_ids={r.id for r in rule_set.rules})
+        self.router.route(self.store.alerts(("firing", "acked")), self.store.get, now)
+        self.snapshot, self.rule_errors = snapshot, errors
+        self.cycles += 1
+        self.last_cycle_at = now
+        self.last_cycle_seconds = time.monotonic() - started

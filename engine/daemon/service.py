@@ -1,0 +1,164 @@
+"""``mysqlha run``: the parts of the daemon, put together, and what the HTTP API asks of them.
+
+    config (config.py) -> pollers (poller.py) -> Monitor.cycle (monitor.py: analysis, rules,
+    AlertStore) -> Router/Outbox (outbox.py, one SQLite file with the alert state) -> channels
+    (engine/notify) ; HTTP (http.py, metrics.py) reads all of it.
+
+State lives in ``state_dir/state.db`` (mode 0600): alerts, the outbox, what was sent per
+alert, silences.  Nothing secret is ever written there.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import threading
+import time
+import uuid
+
+from ansible_collections.dbaops.mysql_ha.engine.alerts.store import AlertStore, iso
+from ansible_collections.dbaops.mysql_ha.engine.daemon.config import Config, seconds
+from ansible_collections.dbaops.mysql_ha.engine.daemon.http import ApiError, HttpServer
+from ansible_collections.dbaops.mysql_ha.engine.daemon.monitor import Monitor
+from ansible_collections.dbaops.mysql_ha.engine.daemon.outbox import Outbox, Router, open_db
+from ansible_collections.dbaops.mysql_ha.engine.reload import RuleReloader
+from ansible_collections.dbaops.mysql_ha.engine.rules.loader import PACKAGED_RULES
+
+LOG = logging.getLogger("mysqlha.run")
+MAX_SILENCE = 30 * 86400
+
+
+class Service:
+    def __init__(self, config: Config, shard: tuple[int, int] | None = None):
+        self.config = config
+        os.makedirs(config.state_dir, mode=0o700, exist_ok=True)
+        self.db_path = os.path.join(config.state_dir, "state.db")
+        fd = os.open(self.db_path, os.O_CREAT | os.O_RDWR, 0o600)
+        os.close(fd)
+        rules = config.rules or (["rules"] if os.path.isdir("rules") else [str(PACKAGED_RULES)])
+        self.reloader = RuleReloader(rules)
+        self.store = AlertStore(self.db_path)
+        self.outbox = Outbox(self.db_path, config.channels)
+        resend = {name: float(channel.resend_seconds) for name, channel in config.channels.items()
+                  if getattr(channel, "resend_seconds", None)}
+        self.router = Router(self.outbox, config.tiers, config.business_hours, resend)
+        self.monitor = Monitor(config, self.reloader, self.store, self.router, shard)
+        self.http = HttpServer(self, *config.listen) if config.listen else None
+        self.started_at = time.time()
+        self._stopping = threading.Event()
+
+    # ---- life ---------------------------------------------------------------------------
+    def run(self) -> None:
+        """Until SIGTERM/SIGINT: the loop in this thread, everything else in its own."""
+        def stop(_signum, _frame):
+            self._stopping.set()
+            self.monitor.stop()
+
+        signal.signal(signal.SIGTERM, stop)
+        signal.signal(signal.SIGINT, stop)
+        self.reloader.start()
+        self.outbox.start()
+        if self.http:
+            self.http.start()
+        self.monitor.start()
+        try:
+            self.monitor.run()
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        self.monitor.stop()
+        if self.http:
+            self.http.stop()
+        self.outbox.stop()
+        self.reloader.stop()
+
+    # ---- what the API asks ------------------------------------------------------------------
+    def health(self) -> tuple[bool, dict]:
+        monitor, now = self.monitor, time.time()
+        age = None if monitor.last_cycle_at is None else now - monitor.last_cycle_at
+        healthy = age is not None and age <= 3 * self.config.interval + 1
+        starting = age is None and now - self.started_at < 3 * self.config.interval + 5
+        return healthy or starting, {
+            "status": "ok" if healthy else ("starting" if starting else "stalled"),
+            "cycles": monitor.cycles, "last_cycle_age_seconds": None if age is None else round(age, 3),
+            "clusters": len(monitor.clusters), "rules": self.reloader.status,
+            "outbox_depth": self.outbox.depth(), "channel_errors": dict(self.outbox.last_error)}
+
+    def alerts(self, every: bool = False) -> list[dict]:
+        store = AlertStore(self.db_path)
+        try:
+            return store.alerts(("pending", "firing", "acked", "resolved") if every else ("pending", "firing", "acked"))
+        finally:
+            store.close()
+
+    def alert_counts(self) -> dict[tuple[str, str], int]:
+        db = open_db(self.db_path)
+        try:
+            rows = db.execute("SELECT state, severity, COUNT(*) AS n FROM alerts WHERE state <> 'resolved' GROUP BY state, severity")
+            return {(r["state"], r["severity"]): r["n"] for r in rows}
+        finally:
+            db.close()
+
+    def ack(self, alert_id: str, by: str) -> dict:
+        store = AlertStore(self.db_path)
+        try:
+            acked = store.ack(alert_id, by=by)
+            if acked is None:
+                found = [a for a in store.alerts(("pending", "firing", "acked", "resolved")) if alert_id in (a["id"], a["fingerprint"])]
+                if found:
+                    raise ApiError(409, f"alert {alert_id} is {found[0]['state']}; only a firing alert can be acked")
+                raise ApiError(404, f"no alert {alert_id}")
+            return acked
+        finally:
+            store.close()
+
+    def silences(self) -> list[dict]:
+        db = open_db(self.db_path)
+        try:
+            rows = db.execute("SELECT * FROM silences WHERE ends_at > ? ORDER BY ends_at", (time.time(),)).fetchall()
+            return [self._silence(r) for r in rows]
+        finally:
+            db.close()
+
+    @staticmethod
+    def _silence(row) -> dict:
+        import json
+
+        return {"id": row["id"], "match": json.loads(row["matchers"]), "starts_at": iso(row["starts_at"]),
+                "ends_at": iso(row["ends_at"]), "by": row["created_by"], "comment": row["comment"]}
+
+    def silence(self, body: dict) -> dict:
+        import json
+
+        match = body.get("match")
+        if not isinstance(match, dict) or not match:
+            raise ApiError(400, "match: a non-empty object such as {\"rule\": \"replication_lag_high\"}")
+        for key, value in match.items():
+            if not isinstance(key, str) or not isinstance(value, str) or len(key) > 100 or len(value) > 300:
+                raise ApiError(400, f"match.{str(key)[:40]}: keys and values are strings (up to 100 / 300 characters)")
+        try:
+            duration = seconds(body.get("for", "2h"), "for", 1, MAX_SILENCE)
+        except Exception as exc:  # noqa: BLE001
+            raise ApiError(400, str(exc)) from None
+        now = time.time()
+        silence_id = uuid.uuid4().hex[:12]
+        db = open_db(self.db_path)
+        try:
+            db.execute("INSERT INTO silences (id, matchers, starts_at, ends_at, created_by, comment) VALUES (?, ?, ?, ?, ?, ?)",
+                       (silence_id, json.dumps(match, sort_keys=True), now, now + duration, str(body.get("by") or "api")[:100],
+                        str(body.get("comment") or "")[:500]))
+            row = db.execute("SELECT * FROM silences WHERE id = ?", (silence_id,)).fetchone()
+            return self._silence(row)
+        finally:
+            db.close()
+
+    def expire_silence(self, silence_id: str) -> bool:
+        db = open_db(self.db_path)
+        try:
+            cursor = db.execute("UPDATE silences SET ends_at = ? WHERE id = ? AND ends_at > ?", (time.time(), silence_id, time.time()))
+            if cursor.rowcount == 0:
+                raise ApiError(404, f"no active silence {silence_id}")
+            return True
+        finally:
+            db.close()

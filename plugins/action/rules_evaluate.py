@@ -28,9 +28,9 @@ class ActionModule(ActionBase):
         _validation, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
         try:
             # The engine needs simpleeval/jsonschema/yaml on the controller; import it only when used.
+            from ansible_collections.dbaops.mysql_ha.engine.alerts.store import evaluate_once, firing_at_or_above
             from ansible_collections.dbaops.mysql_ha.engine.rules.loader import RuleSetError, load_rule_set
             from ansible_collections.dbaops.mysql_ha.engine.rules.snapshot import facts_from_documents
-            from ansible_collections.dbaops.mysql_ha.engine.alerts.store import evaluate_once, firing_at_or_above
         except ImportError as exc:
             result.update(failed=True, msg="rules_evaluate needs the mysqlha engine's libraries on the controller "
                                            "(pip install simpleeval jsonschema PyYAML): %s" % exc)

@@ -232,6 +232,12 @@ def analyze_cluster(members, name=None, known_primary=None, resolve=None, known_
                                                "none of its %d replicas streams, but '%s' is no proof the server is gone"
                                                % (len(views), how)))
     elif primary and primary_facts:
+        load = primary_facts.get("connections") or {}
+        used, limit = load.get("threads_connected"), load.get("max_connections")
+        if isinstance(used, int) and isinstance(limit, int) and limit > 0 and used >= limit:
+            # A monitor on a connection it already holds still gets answers; every new client gets 1040.
+            codes["primary_overloaded"] = ("%s is at max_connections (%d of %d connected): new connections are refused"
+                                           % (primary, used, limit))
         if kind == "replication" and primary_facts.get("read_only"):
             codes["no_writable_primary"] = "primary %s is read_only" % primary
         views = [c for r in direct_replicas for s, c in sources.get(r, []) if s == primary]

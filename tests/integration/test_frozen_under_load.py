@@ -10,9 +10,8 @@ last.
 """
 from __future__ import annotations
 
-from soak_frozen import POLL_SECONDS, poll
-
 from lab_helpers import no_io_thread_streams, wait_for
+from soak_frozen import POLL_SECONDS, poll
 
 
 def test_a_frozen_flooded_primary_is_hung_on_every_poll_of_the_soak(frozen_soak):

@@ -94,6 +94,18 @@ def test_too_many_connections_means_overloaded_not_down():
     assert code(members) == "primary_overloaded"
 
 
+def test_a_primary_answering_a_held_connection_at_max_connections_is_overloaded():
+    """A daemon polls over a connection it already holds, so it still gets answers from a primary
+    that refuses every new client: the connection counts tell."""
+    full = dict(server(), connections={"threads_connected": 151, "max_connections": 151, "threads_running": 3,
+                                        "max_used_connections": 152})
+    cluster = analyze_cluster({P: full, R1: replica(), R2: replica()})
+    assert cluster["analysis"]["code"] == "primary_overloaded"
+    assert "151 of 151" in cluster["analysis"]["details"]["primary_overloaded"]
+    roomy = dict(full, connections=dict(full["connections"], threads_connected=150))
+    assert code({P: roomy, R1: replica(), R2: replica()}) == "ok"
+
+
 def test_two_writable_servers_replicating_from_no_one_is_split_brain():
     members = {P: server(), R1: server(gtid="0-2-11"), R2: replica()}
     cluster = analyze_cluster(members)

@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
+from ansible_collections.dbaops.mysql_ha.engine.alerts.store import AlertStore
 from ansible_collections.dbaops.mysql_ha.engine.rules.evaluate import evaluate
 from ansible_collections.dbaops.mysql_ha.engine.rules.expr import ExpressionError, compile_expression
 from ansible_collections.dbaops.mysql_ha.engine.rules.facts_builder import build_snapshot
 from ansible_collections.dbaops.mysql_ha.engine.rules.loader import RuleSetError, load_rule_set
-from ansible_collections.dbaops.mysql_ha.engine.alerts.store import AlertStore
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -1,0 +1,167 @@
+"""``mysqlha run`` on a real lab (issue 10): each fault fires, then resolves once undone, and
+every notification reaches the webhook exactly once, whatever happens to the receiver or the
+daemon.  Interval 1 s; the daemon is the checkout's CLI in a subprocess."""
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from daemon_helpers import Daemon, Receiver, SilentListener, write_config
+from lab_helpers import wait_for
+
+
+@pytest.fixture
+def receiver():
+    hook = Receiver()
+    yield hook
+    hook.stop()
+
+
+@pytest.fixture
+def daemon_for(tmp_path, receiver):
+    started = []
+
+    def make(lab, **changes):
+        daemon = Daemon(write_config(lab, tmp_path, receiver.url, **changes), lab).start()
+        started.append(daemon)
+        return daemon
+
+    yield make
+    for daemon in started:
+        daemon.stop()
+
+
+def _sql(lab, node, *statements):
+    with lab.session(node) as session:
+        for statement in statements:
+            session.execute(statement)
+
+
+def test_replica_faults_fire_with_their_reason_and_resolve_once_undone(make_lab, daemon_for, receiver):
+    lab = make_lab(replicas=2)
+    daemon_for(lab)
+    replica = lab.node("replica1")
+    # The SQL thread stopped.
+    _sql(lab, replica, "STOP SLAVE SQL_THREAD")
+    receiver.wait("replica_sql_thread_stopped", "firing", timeout=10)
+    _sql(lab, replica, "START SLAVE SQL_THREAD")
+    receiver.wait("replica_sql_thread_stopped", "resolved", timeout=10)
+    # A duplicate key: the row exists on the replica only (written without binlog), then comes from the primary.
+    _sql(lab, "primary", "CREATE DATABASE dup", "CREATE TABLE dup.t (id INT PRIMARY KEY)")
+    wait_for(lambda: lab.session(replica).query("SHOW TABLES IN dup"), timeout=10)
+    _sql(lab, replica, "SET sql_log_bin = 0", "INSERT INTO dup.t VALUES (1)")
+    _sql(lab, "primary", "INSERT INTO dup.t VALUES (1)")
+    alert = receiver.wait("replication_error", "firing", timeout=10)
+    assert alert["instance"] == replica.address
+    assert "Duplicate entry" in alert["summary"] and "1062" in alert["summary"], alert["summary"]
+    assert alert["remediation"]
+    _sql(lab, replica, "SET sql_log_bin = 0", "DELETE FROM dup.t WHERE id = 1", "START SLAVE SQL_THREAD")
+    receiver.wait("replication_error", "resolved", timeout=15)
+    # Each transition arrived once.
+    for rule in ("replica_sql_thread_stopped", "replication_error"):
+        assert receiver.events(rule) == [(rule, "firing", replica.address), (rule, "resolved", replica.address)]
+    assert len({r["key"] for r in receiver.received}) == len(receiver.received)
+
+
+def test_a_killed_primary_is_dead_within_a_second_and_a_frozen_one_is_hung_never_dead(make_lab, daemon_for, receiver):
+    lab = make_lab(replicas=2)
+    daemon = daemon_for(lab)
+    primary = lab.node("primary")
+    lab.freeze(primary)
+    frozen_at = time.time()
+    receiver.wait("primary_hung", "firing", timeout=15)
+    time.sleep(8)   # the replicas' slave_net_timeout (4 s) passes: their streams break too
+    lab.thaw(primary)
+    receiver.wait("primary_hung", "resolved", timeout=15)
+    assert "primary_dead" not in [rule for rule, _state, _inst in receiver.events()], receiver.events()
+    killed_at = time.time()
+    lab.kill(primary)
+    alert = receiver.wait("primary_dead", "firing", timeout=10, since=killed_at)
+    # The FIN on the daemon's idle connection re-checks the cluster at once: well inside one interval.
+    assert alert["received_at"] - killed_at < 5, alert["received_at"] - killed_at
+    assert frozen_at < killed_at
+    assert 'mysql_up{cluster="lab",instance="%s"} 0.0' % primary.address in daemon.metrics()
+
+
+def test_a_primary_at_max_connections_is_overloaded_never_dead(make_lab, daemon_for, receiver):
+    lab = make_lab(replicas=2)
+    daemon_for(lab)
+    primary = lab.node("primary")
+    held = []
+    try:
+        with lab.session(primary) as session:
+            session.execute("SET GLOBAL max_connections = 12")
+        while True:   # fill it up: the daemon's held connection keeps answering
+            try:
+                held.append(lab.session(primary, user="mysqlha_repl", password=lab.secret("repl")))
+            except Exception:   # 1040: too many connections
+                break
+            assert len(held) < 20
+        receiver.wait("primary_overloaded", "firing", timeout=10)
+    finally:
+        for session in held:
+            session.close()
+        with lab.session(primary) as session:
+            session.execute("SET GLOBAL max_connections = 60")
+    receiver.wait("primary_overloaded", "resolved", timeout=10)
+    assert "primary_dead" not in [rule for rule, _s, _i in receiver.events()]
+
+
+def test_a_receiver_that_was_down_gets_every_notification_once_in_order(make_lab, daemon_for, receiver):
+    lab = make_lab(replicas=2)
+    daemon = daemon_for(lab)
+    receiver.stop()
+    replica = lab.node("replica2")
+    _sql(lab, replica, "STOP SLAVE SQL_THREAD")
+    time.sleep(2)
+    _sql(lab, replica, "START SLAVE SQL_THREAD")
+    time.sleep(2)
+    wait_for(lambda: sum(daemon.get("/healthz")["outbox_depth"].values()) >= 2, timeout=10)
+    assert daemon.get("/healthz")["channel_errors"]["hook"]
+    receiver.start()
+    receiver.wait("replica_sql_thread_stopped", "resolved", timeout=30)
+    assert receiver.events("replica_sql_thread_stopped") == [
+        ("replica_sql_thread_stopped", "firing", replica.address), ("replica_sql_thread_stopped", "resolved", replica.address)]
+    wait_for(lambda: sum(daemon.get("/healthz")["outbox_depth"].values()) == 0, timeout=10)
+
+
+def test_a_daemon_killed_while_alerts_fire_neither_repeats_nor_loses_one(make_lab, daemon_for, receiver):
+    lab = make_lab(replicas=2)
+    daemon = daemon_for(lab)
+    replica = lab.node("replica1")
+    _sql(lab, replica, "STOP SLAVE SQL_THREAD")
+    receiver.wait("replica_sql_thread_stopped", "firing", timeout=10)
+    daemon.kill()
+    _sql(lab, replica, "START SLAVE SQL_THREAD")       # resolved while nobody watched
+    _sql(lab, "replica2", "STOP SLAVE SQL_THREAD")     # and a new fault meanwhile
+    daemon.start()
+    receiver.wait("replica_sql_thread_stopped", "resolved", timeout=15)
+    receiver.wait("replica_sql_thread_stopped", "firing", timeout=15, since=0)
+    time.sleep(3)
+    events = receiver.events("replica_sql_thread_stopped")
+    assert sorted(events) == sorted([("replica_sql_thread_stopped", "firing", replica.address),
+                                     ("replica_sql_thread_stopped", "resolved", replica.address),
+                                     ("replica_sql_thread_stopped", "firing", lab.node("replica2").address)]), events
+    assert len({r["key"] for r in receiver.received}) == len(receiver.received)
+
+
+def test_a_target_that_never_answers_and_a_hanging_webhook_delay_nothing_else(make_lab, daemon_for, receiver):
+    lab = make_lab(replicas=2)
+    silent = SilentListener()
+    try:
+        daemon = daemon_for(lab, extra_members=[silent.address])
+        health = daemon.get("/healthz")
+        assert health["status"] == "ok"
+        hung = f'mysqlha_member_unreachable{{cluster="lab",instance="{silent.address}",reachability="hung"}} 1.0'
+        wait_for(lambda: hung in daemon.metrics(), timeout=10)
+        receiver.mode = "hang"
+        _sql(lab, "replica1", "STOP SLAVE SQL_THREAD")
+        wait_for(lambda: receiver.attempts >= 1, timeout=10)
+        cycles = daemon.get("/healthz")["cycles"]
+        time.sleep(3)
+        assert daemon.get("/healthz")["cycles"] >= cycles + 2     # the loop went on meanwhile
+        receiver.mode = "ok"
+        receiver.wait("replica_sql_thread_stopped", "firing", timeout=30)
+    finally:
+        silent.close()

@@ -19,6 +19,7 @@ import time
 from datetime import datetime, timezone
 
 from ansible_collections.dbaops.mysql_ha.engine.notify.base import Channel, Message, check_url, post_json, read_secret
+from ansible_collections.dbaops.mysql_ha.engine.notify.dingtalk import secret_url
 from ansible_collections.dbaops.mysql_ha.engine.rules.loader import parse_duration
 from ansible_collections.dbaops.mysql_ha.plugins.module_utils.errors import ConfigError
 
@@ -48,7 +49,7 @@ class Alertmanager(Channel):
 
     def __init__(self, name: str, spec: dict, env=None):
         super().__init__(name, spec, env)
-        base = check_url(read_secret(spec, "url", self.where, required=True, env=env), self.where)
+        base = secret_url(spec, self.where, env)
         self.url = base.rstrip("/") + "/api/v2/alerts"
         if spec.get("resend") is not None:
             try:
@@ -65,6 +66,8 @@ class Alertmanager(Channel):
     def _auth(self, spec: dict, env) -> dict[str, str]:
         token = read_secret(spec, "bearer_token", self.where, env=env)
         auth = spec.get("basic_auth")
+        if token and any(not 32 < ord(char) < 127 for char in token):
+            raise ConfigError(f"{self.where}: the bearer token holds a space, a control or a non-ASCII character")
         if auth is None:
             return {"Authorization": f"Bearer {token}"} if token else {}
         where = f"{self.where}.basic_auth"

@@ -41,6 +41,16 @@ def sign(secret: str, timestamp_ms: str) -> str:
     return urllib.parse.quote_plus(base64.b64encode(digest).decode("ascii"))
 
 
+def secret_url(spec: dict, where: str, env=None) -> str:
+    """``url``, ``url_env`` or ``url_file``: http(s), printable ASCII only (urllib would refuse a
+    space or a control character with an error that quotes the URL, token and all)."""
+    url = check_url(read_secret(spec, "url", where, required=True, env=env), where)
+    if any(not 32 < ord(char) < 127 for char in url):
+        given = next(key for key in ("url", "url_env", "url_file") if spec.get(key))
+        raise ConfigError(f"{where}.{given}: the URL holds a space, a control or a non-ASCII character (percent-encode it)")
+    return url
+
+
 def string_list(value: object, where: str) -> list[str]:
     if value is None:
         return []
@@ -55,7 +65,7 @@ class DingTalk(Channel):
 
     def __init__(self, name: str, spec: dict, env=None):
         super().__init__(name, spec, env)
-        self.url = check_url(read_secret(spec, "url", self.where, required=True, env=env), self.where)
+        self.url = secret_url(spec, self.where, env)
         self.secret = read_secret(spec, "secret", self.where, env=env)
         self.at_mobiles = string_list(spec.get("at_mobiles"), f"{self.where}.at_mobiles")
         at_all = spec.get("at_all", False)

@@ -16,12 +16,11 @@ from ansible_collections.dbaops.mysql_ha.engine.notify.base import (
     Channel,
     Message,
     NotifyError,
-    check_url,
     post,
-    read_secret,
     redact_url,
     text_body,
 )
+from ansible_collections.dbaops.mysql_ha.engine.notify.dingtalk import secret_url
 from ansible_collections.dbaops.mysql_ha.engine.notify.smtp import subject
 from ansible_collections.dbaops.mysql_ha.plugins.module_utils.errors import ConfigError
 
@@ -40,7 +39,7 @@ class Slack(Channel):
 
     def __init__(self, name: str, spec: dict, env=None):
         super().__init__(name, spec, env)
-        self.url = check_url(read_secret(spec, "url", self.where, required=True, env=env), self.where)
+        self.url = secret_url(spec, self.where, env)
         blocks = spec.get("blocks", False)
         if not isinstance(blocks, bool):
             raise ConfigError(f"{self.where}.blocks: expected true or false, got {blocks!r}")

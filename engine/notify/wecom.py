@@ -18,13 +18,11 @@ from ansible_collections.dbaops.mysql_ha.engine.notify.base import (
     Channel,
     Message,
     NotifyError,
-    check_url,
     post_json,
-    read_secret,
     redact_url,
     text_body,
 )
-from ansible_collections.dbaops.mysql_ha.engine.notify.dingtalk import string_list
+from ansible_collections.dbaops.mysql_ha.engine.notify.dingtalk import secret_url, string_list
 from ansible_collections.dbaops.mysql_ha.engine.notify.smtp import subject
 
 MAX_CONTENT_BYTES = 4096
@@ -47,7 +45,7 @@ class WeCom(Channel):
 
     def __init__(self, name: str, spec: dict, env=None):
         super().__init__(name, spec, env)
-        self.url = check_url(read_secret(spec, "url", self.where, required=True, env=env), self.where)
+        self.url = secret_url(spec, self.where, env)
         self.mentioned_mobile_list = string_list(spec.get("mentioned_mobile_list"), f"{self.where}.mentioned_mobile_list")
 
     def payload(self, message: Message) -> dict:

@@ -271,6 +271,9 @@ def main(argv: list[str] | None = None) -> int:
     except (LabError, MysqlhaError, ValueError) as exc:
         print(f"mysqlha: error: {exc}", file=sys.stderr)
         return 1
+    except OSError as exc:   # a directory that cannot be made or written, a name too long...
+        print(f"mysqlha: error: {exc.filename or ''}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         return 130
     return 2

@@ -70,11 +70,40 @@ class Lab(LabFaults):
         return os.path.join(self.base, "client.cnf")
 
     def _load(self) -> None:
-        if os.path.exists(self.state_file):
-            data = json.loads(Path(self.state_file).read_text())
-            known = {f.name for f in dataclasses.fields(Node)}
-            self.nodes = [Node(**{k: v for k, v in n.items() if k in known}) for n in data.get("nodes", [])]
-            self.topology = data.get("topology", {})
+        """Read lab.json; a damaged one is a LabError naming what is wrong, never a traceback."""
+        if os.path.isdir(self.base) is False and os.path.exists(self.base):
+            raise LabError(f"{self.base} is not a directory (a lab lives in a directory of its own)")
+        if not os.path.lexists(self.state_file):
+            return
+        where = self.state_file
+        try:
+            data = json.loads(Path(where).read_bytes()[:16 * 1024 * 1024].decode("utf-8"))
+        except (OSError, ValueError, RecursionError) as exc:
+            raise LabError(f"{where}: not a lab record ({type(exc).__name__}: {str(exc)[:120]}); "
+                           "remove the directory if it holds nothing of yours") from None
+        if not isinstance(data, dict) or not isinstance(data.get("nodes", []), list) \
+                or not isinstance(data.get("topology", {}), dict):
+            raise LabError(f"{where}: expected {{\"topology\": {{...}}, \"nodes\": [...]}}")
+        known = {f.name for f in dataclasses.fields(Node)}
+        nodes = []
+        for index, raw in enumerate(data.get("nodes", [])):
+            try:
+                node = Node(**{k: v for k, v in raw.items() if k in known})
+            except (AttributeError, TypeError) as exc:
+                raise LabError(f"{where}: nodes[{index}] is not a lab node ({str(exc)[:100]})") from None
+            # A node's files live in <lab>/<name>: anything else would make the PID check match
+            # processes that are not the lab's (an empty dir is in every command line).
+            if not isinstance(node.name, str) or not isinstance(node.dir, str) or \
+                    os.path.abspath(node.dir) != os.path.join(self.base, node.name) or \
+                    not isinstance(node.port, int) or not (node.pid is None or isinstance(node.pid, int)):
+                raise LabError(f"{where}: nodes[{index}] ({str(raw.get('name'))[:40]!r}) does not describe a node "
+                               f"of this lab (its dir must be {self.base}/<name>); nothing was changed")
+            nodes.append(node)
+        topology = data.get("topology", {})
+        for key in ("floods", "silenced", "hostnet"):
+            if topology.get(key) is not None and not isinstance(topology[key], dict):
+                raise LabError(f"{where}: topology.{key} is not a mapping; nothing was changed")
+        self.nodes, self.topology = nodes, topology
 
     def _save(self) -> None:
         os.makedirs(self.base, exist_ok=True)
@@ -130,9 +159,15 @@ class Lab(LabFaults):
         if any(pid_runs_datadir(n.pid, n.datadir) for n in self.nodes):
             raise LabError(f"a lab is already running in {self.base}; run `mysqlha lab down --dir "
                            f"{shlex.quote(self.base)}` first (a new lab wipes this one's data directories)")
+        for what, value, low, high in (("replicas", replicas, 0, 20), ("galera", galera, 0, 9),
+                                        ("delayed", delayed or 0, 0, 86400)):
+            if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+                raise LabError(f"--{what}: expected a whole number from {low} to {high}, got {value!r}")
         names = (["primary"] + [f"replica{i}" for i in range(1, replicas + 1)] + (["delayed"] if delayed else [])
                  if replication else [])
         own_hosts = tuple(dict.fromkeys(own_hosts))
+        if len(own_hosts) > hostnet.MAX_HOSTS:
+            raise LabError(f"--own-host: at most {hostnet.MAX_HOSTS} nodes can have hosts of their own, got {len(own_hosts)}")
         for name in own_hosts:
             if name not in names:
                 raise LabError(f"--own-host {name}: not a replication node of this lab (have: {', '.join(names) or 'none'}; "
@@ -140,6 +175,9 @@ class Lab(LabFaults):
         if own_hosts and "primary" not in own_hosts:
             raise LabError("--own-host: a replica on a host of its own reaches only the primary's own host; "
                            "give the primary one too (--own-host primary)")
+        if os.path.isdir(self.base) and os.listdir(self.base) and not os.path.lexists(self.state_file):
+            raise LabError(f"{self.base} is not empty and holds no lab (no lab.json): a lab wipes its directory, so it "
+                           "starts only in an empty or new one, or in an old lab's")
         hostnet.remove_hosts(self.topology.get("hostnet"))   # a lab that was never brought down
         shutil.rmtree(self.base, ignore_errors=True)
         os.makedirs(self.base)
@@ -151,8 +189,11 @@ class Lab(LabFaults):
         try:
             clients: tuple[str, ...] = ()
             if own_hosts:
-                self.topology["hostnet"] = hostnet.create_hosts(list(own_hosts))
-                self._save()
+                def planned(net: dict) -> None:   # recorded before anything is made: an interrupted up is undone by down
+                    self.topology["hostnet"] = net
+                    self._save()
+
+                hostnet.create_hosts(list(own_hosts), on_planned=planned)
                 clients = (f"{hostnet.PREFIX}.{self.topology['hostnet']['block']}.%",)
             passwords = build_template(self.base, self.log, keep_install_accounts=keep_install_accounts,
                                        client_hosts=clients)
@@ -311,14 +352,17 @@ class Lab(LabFaults):
         Every node is then recorded as stopped on purpose (lab.json), so that
         ``status`` tells it from a node that was killed or crashed.
         """
+        hostnet.check_hosts(self.topology.get("hostnet"))   # a damaged record: refuse before changing anything
         stopped = []
         for node in self.nodes:
             self.unflood(node)
             if stop_server(node):
                 stopped.append(node.name)
             node.stopped = True
-        # The hosts go once their servers are stopped (a namespace lives while a process is in it).
+        # The hosts go once their servers are stopped (a namespace lives while a process is in it);
+        # the record goes with them, so a later down never touches what another lab may have made.
         hostnet.remove_hosts(self.topology.get("hostnet"))
+        self.topology.pop("hostnet", None)
         self.topology.pop("silenced", None)
         self._save_if_present()
         return stopped

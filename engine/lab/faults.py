@@ -111,6 +111,8 @@ class LabFaults:
         node = self.node(node) if isinstance(node, str) else node
         if not 0 < count <= 10_000:
             raise LabError(f"flood count must be from 1 to 10000, got {count}")
+        if not pid_runs_datadir(node.pid, node.datadir):
+            raise LabError(f"{node.name} is not running: there is nothing to flood")
         self.unflood(node)
         pid = start_flood(node.host, node.port, count)
         self.topology.setdefault("floods", {})[node.name] = pid
@@ -135,8 +137,11 @@ class LabFaults:
         if host is None:
             raise LabError(f"{node.name} shares this machine's network, so it cannot be made silent alone: start the "
                            f"lab with --own-host {node.name}")
+        keep = tuple(dict.fromkeys(keep))
         for name in keep:
             self.node(name)
+            if name == node.name:
+                raise LabError(f"--keep {name}: a host cannot keep reaching itself; name the nodes that still reach it")
             if name not in host["peers"]:
                 raise LabError(f"{name} cannot keep reaching {node.name}: only a node with a host of its own "
                                f"(--own-host {name}) has a link of its own to it")

@@ -18,8 +18,7 @@ import re
 import time
 from datetime import datetime, timezone
 
-from ansible_collections.dbaops.mysql_ha.engine.notify.base import Channel, Message, check_url, post_json, read_secret
-from ansible_collections.dbaops.mysql_ha.engine.notify.dingtalk import secret_url
+from ansible_collections.dbaops.mysql_ha.engine.notify.base import Channel, Message, check_url, post_json, read_secret, secret_url
 from ansible_collections.dbaops.mysql_ha.engine.rules.loader import parse_duration
 from ansible_collections.dbaops.mysql_ha.plugins.module_utils.errors import ConfigError
 

@@ -12,6 +12,7 @@ or a metric: messages name a URL by scheme and host only.
 """
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import urllib.error
@@ -47,9 +48,10 @@ def redact_url(url: str) -> str:
     """``scheme://host[:port]/…``: enough to tell which endpoint, nothing that may be a token."""
     try:
         parts = urlsplit(url)
+        port = parts.port
     except ValueError:
         return "<unparsable URL>"
-    return f"{parts.scheme}://{parts.hostname or '?'}{':%d' % parts.port if parts.port else ''}/…"
+    return f"{parts.scheme}://{parts.hostname or '?'}{':%d' % port if port else ''}/…"
 
 
 def read_secret(spec: dict, key: str, where: str, required: bool = False, env=None) -> str | None:
@@ -88,10 +90,27 @@ def read_secret(spec: dict, key: str, where: str, required: bool = False, env=No
 def check_url(url: str | None, where: str) -> str:
     if not url:
         raise ConfigError(f"{where}: url is required")
-    parts = urlsplit(url)
+    if any(ch.isspace() or ord(ch) < 32 or ord(ch) > 126 for ch in url):
+        raise ConfigError(f"{where}: url must be plain ASCII without spaces or control characters "
+                          f"(percent-encode them), got {redact_url(url)}")
+    try:
+        parts = urlsplit(url)
+        _port = parts.port   # a port that is not a number raises here
+    except ValueError:
+        raise ConfigError(f"{where}: url is not a valid URL ({redact_url(url)})") from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ConfigError(f"{where}: url must be http:// or https:// with a host, got {redact_url(url)}")
     return url
+
+
+def secret_url(spec: dict, where: str, env=None) -> str:
+    """``url``, ``url_env`` or ``url_file`` (a URL may carry a token): http(s), printable ASCII
+    only (urllib would refuse a space or a control character with an error quoting the URL)."""
+    url = read_secret(spec, "url", where, required=True, env=env) or ""
+    if any(not 32 < ord(char) < 127 for char in url):
+        given = next(key for key in ("url", "url_env", "url_file") if spec.get(key))
+        raise ConfigError(f"{where}.{given}: the URL holds a space, a control or a non-ASCII character (percent-encode it)")
+    return check_url(url, where)
 
 
 def post(url: str, body: bytes, headers: dict[str, str], timeout: float, channel: str) -> tuple[int, bytes]:
@@ -103,12 +122,17 @@ def post(url: str, body: bytes, headers: dict[str, str], timeout: float, channel
         with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 (http/https checked)
             return response.status, response.read(MAX_RESPONSE_BYTES)
     except urllib.error.HTTPError as exc:
-        text = exc.read(300).decode("utf-8", "replace") if exc.fp else ""
+        try:
+            text = exc.read(300).decode("utf-8", "replace") if exc.fp else ""
+        except (OSError, http.client.HTTPException):   # an error answer whose body stalls or breaks
+            text = ""
         raise NotifyError(f"{where}: HTTP {exc.code} {exc.reason}: {text[:200]}") from None
     except urllib.error.URLError as exc:
         raise NotifyError(f"{where}: {exc.reason}") from None
-    except (OSError, ValueError) as exc:   # timeouts, resets, a bad URL
-        raise NotifyError(f"{where}: {type(exc).__name__}: {exc}") from None
+    except (OSError, ValueError) as exc:   # timeouts, resets
+        raise NotifyError(f"{where}: {type(exc).__name__}") from None
+    except http.client.HTTPException as exc:   # a broken answer; its text may quote the URL, so only its type
+        raise NotifyError(f"{where}: {type(exc).__name__}: the server's answer was not valid HTTP") from None
 
 
 def post_json(url: str, payload: Any, headers: dict[str, str] | None, timeout: float, channel: str) -> dict:

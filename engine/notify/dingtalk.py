@@ -23,10 +23,10 @@ from ansible_collections.dbaops.mysql_ha.engine.notify.base import (
     Channel,
     Message,
     NotifyError,
-    check_url,
     post_json,
     read_secret,
     redact_url,
+    secret_url,
     text_body,
 )
 from ansible_collections.dbaops.mysql_ha.engine.notify.smtp import subject
@@ -39,16 +39,6 @@ def sign(secret: str, timestamp_ms: str) -> str:
     """The ``sign`` query value (already URL-encoded) for ``timestamp_ms``."""
     digest = hmac.new(secret.encode("utf-8"), f"{timestamp_ms}\n{secret}".encode(), hashlib.sha256).digest()
     return urllib.parse.quote_plus(base64.b64encode(digest).decode("ascii"))
-
-
-def secret_url(spec: dict, where: str, env=None) -> str:
-    """``url``, ``url_env`` or ``url_file``: http(s), printable ASCII only (urllib would refuse a
-    space or a control character with an error that quotes the URL, token and all)."""
-    url = check_url(read_secret(spec, "url", where, required=True, env=env), where)
-    if any(not 32 < ord(char) < 127 for char in url):
-        given = next(key for key in ("url", "url_env", "url_file") if spec.get(key))
-        raise ConfigError(f"{where}.{given}: the URL holds a space, a control or a non-ASCII character (percent-encode it)")
-    return url
 
 
 def string_list(value: object, where: str) -> list[str]:

@@ -18,9 +18,9 @@ from ansible_collections.dbaops.mysql_ha.engine.notify.base import (
     NotifyError,
     post,
     redact_url,
+    secret_url,
     text_body,
 )
-from ansible_collections.dbaops.mysql_ha.engine.notify.dingtalk import secret_url
 from ansible_collections.dbaops.mysql_ha.engine.notify.smtp import subject
 from ansible_collections.dbaops.mysql_ha.plugins.module_utils.errors import ConfigError
 

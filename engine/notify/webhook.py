@@ -16,7 +16,7 @@ import hmac
 import json
 import time
 
-from ansible_collections.dbaops.mysql_ha.engine.notify.base import Channel, Message, check_url, post, read_secret
+from ansible_collections.dbaops.mysql_ha.engine.notify.base import Channel, Message, post, read_secret, secret_url
 from ansible_collections.dbaops.mysql_ha.plugins.module_utils.errors import ConfigError
 
 
@@ -31,7 +31,7 @@ class Webhook(Channel):
 
     def __init__(self, name: str, spec: dict, env=None):
         super().__init__(name, spec, env)
-        self.url = check_url(read_secret(spec, "url", self.where, required=True, env=env), self.where)
+        self.url = secret_url(spec, self.where, env)
         self.secret = read_secret(spec, "secret", self.where, env=env)
         headers = spec.get("headers") or {}
         if not isinstance(headers, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in headers.items()):

@@ -20,9 +20,10 @@ from ansible_collections.dbaops.mysql_ha.engine.notify.base import (
     NotifyError,
     post_json,
     redact_url,
+    secret_url,
     text_body,
 )
-from ansible_collections.dbaops.mysql_ha.engine.notify.dingtalk import secret_url, string_list
+from ansible_collections.dbaops.mysql_ha.engine.notify.dingtalk import string_list
 from ansible_collections.dbaops.mysql_ha.engine.notify.smtp import subject
 
 MAX_CONTENT_BYTES = 4096

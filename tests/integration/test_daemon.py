@@ -3,6 +3,7 @@ every notification reaches the webhook exactly once, whatever happens to the rec
 daemon.  Interval 1 s; the daemon is the checkout's CLI in a subprocess."""
 from __future__ import annotations
 
+import json
 import time
 
 import pytest
@@ -40,7 +41,7 @@ def _sql(lab, node, *statements):
 
 def test_replica_faults_fire_with_their_reason_and_resolve_once_undone(make_lab, daemon_for, receiver):
     lab = make_lab(replicas=2)
-    daemon_for(lab)
+    daemon = daemon_for(lab)
     replica = lab.node("replica1")
     # The SQL thread stopped.
     _sql(lab, replica, "STOP SLAVE SQL_THREAD")
@@ -62,6 +63,15 @@ def test_replica_faults_fire_with_their_reason_and_resolve_once_undone(make_lab,
     for rule in ("replica_sql_thread_stopped", "replication_error"):
         assert receiver.events(rule) == [(rule, "firing", replica.address), (rule, "resolved", replica.address)]
     assert len({r["key"] for r in receiver.received}) == len(receiver.received)
+    # No password anywhere the daemon writes or serves.
+    secrets = [lab.secret("admin").encode(), b"s3cret-hook"]
+    state = (daemon.config.parent / "state" / "state.db").read_bytes()
+    served = [daemon.metrics().encode(), json.dumps(daemon.get("/api/alerts?state=all")).encode(),
+              json.dumps(daemon.get("/healthz")).encode()]
+    for secret in secrets:
+        assert secret not in state and secret not in daemon.log.read_bytes()
+        assert all(secret not in text for text in served)
+        assert all(secret not in json.dumps(r).encode() for r in receiver.received)
 
 
 def test_a_killed_primary_is_dead_within_a_second_and_a_frozen_one_is_hung_never_dead(make_lab, daemon_for, receiver):

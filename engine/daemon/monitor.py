@@ -31,6 +31,9 @@ from ansible_collections.dbaops.mysql_ha.plugins.module_utils.errors import Conn
 from ansible_collections.dbaops.mysql_ha.plugins.module_utils.topology import RESOLVER
 
 LOG = logging.getLogger("mysqlha.monitor")
+# After a change, the cluster is polled again this long after it (seconds): a replica's IO thread
+# notices a killed primary some milliseconds after the daemon's own connection does.
+FOLLOW_UPS = (0.05, 0.15, 0.4)
 
 
 def in_shard(name: str, shard: tuple[int, int] | None) -> bool:
@@ -59,6 +62,9 @@ class Monitor:
         self.last_cycle_seconds = 0.0
         self.last_eval_seconds = 0.0
         self.early_cycles = 0
+        self.cycle_errors = 0
+        self._followups: list[tuple[float, str]] = []
+        self._pending: dict = {}
         self._cond = threading.Condition()
         self._urgent = threading.Event()
         self._stop = threading.Event()
@@ -73,14 +79,20 @@ class Monitor:
             self._cond.notify_all()
 
     def changed(self, poller: TargetPoller, why: str) -> None:
-        """A member's connection closed or its reachability changed: re-check its cluster now."""
+        """A member's connection closed or its reachability changed: re-check its cluster now, and
+        again shortly after (replicas notice a lost primary some milliseconds later)."""
         LOG.info("%s/%s: %s; re-checking the cluster now", poller.cluster, poller.address, why)
-        for other in self.pollers.get(poller.cluster, ()):
-            if other is not poller:
-                other.request()
-        self._urgent.set()
+        now = time.monotonic()
         with self._cond:
+            self._followups.extend((now + delay, poller.cluster) for delay in FOLLOW_UPS)
+            self._recheck(poller.cluster, skip=poller)
             self._cond.notify_all()
+        self._urgent.set()
+
+    def _recheck(self, cluster: str, skip: TargetPoller | None = None) -> None:
+        for other in self.pollers.get(cluster, ()):
+            if other is not skip:
+                self._pending[id(other)] = (other, other.request())
 
     # ---- the loop --------------------------------------------------------------------
     def start(self) -> None:
@@ -102,40 +114,51 @@ class Monitor:
             tick_started = time.monotonic()
             asked = self._ask_all()
             self._wait_for(asked, deadline=tick_started + interval * 0.8)
-            self.cycle()
+            self._safe_cycle()
             next_tick += interval
             if next_tick < time.monotonic():
                 next_tick = time.monotonic()
-            # Between ticks: a changed member makes an early cycle as soon as its cluster reported.
+            # Between ticks: a changed member makes early cycles as soon as its cluster reported.
             while not self._stop.is_set():
-                left = next_tick - time.monotonic()
+                now = time.monotonic()
+                left = next_tick - now
                 if left <= 0:
                     break
-                if self._urgent.wait(left):
-                    self._urgent.clear()
-                    if self._stop.is_set():
-                        break
-                    busy = [p for ps in self.pollers.values() for p in ps if p.busy_since is not None]
-                    self._wait_for({id(p): p.polls for p in busy}, deadline=time.monotonic() + min(interval * 0.8, 3.0))
-                    self.early_cycles += 1
-                    self.cycle()
+                with self._cond:
+                    due = [c for at, c in self._followups if at <= now]
+                    self._followups = [(at, c) for at, c in self._followups if at > now]
+                    for cluster in dict.fromkeys(due):
+                        self._recheck(cluster)
+                    wake = min([left] + [at - now for at, _c in self._followups])
+                if not due and not self._urgent.wait(wake):
+                    continue
+                self._urgent.clear()
+                if self._stop.is_set():
+                    break
+                with self._cond:
+                    pending, self._pending = self._pending, {}
+                self._wait_for(pending, deadline=time.monotonic() + min(interval * 0.8, 3.0))
+                self.early_cycles += 1
+                self._safe_cycle()
 
-    def _ask_all(self) -> dict[int, int]:
-        asked = {}
-        for pollers in self.pollers.values():
-            for poller in pollers:
-                if poller.request():
-                    asked[id(poller)] = poller.polls
-        return asked
+    def _safe_cycle(self) -> None:
+        try:
+            self.cycle()
+        except Exception:  # noqa: BLE001 - a cycle that breaks is logged and counted; the loop goes on
+            self.cycle_errors += 1
+            LOG.exception("cycle %d failed; the next one runs on time", self.cycles + 1)
 
-    def _wait_for(self, asked: dict[int, int], deadline: float) -> None:
-        everyone = {id(p): p for ps in self.pollers.values() for p in ps}
+    def _ask_all(self) -> dict:
+        return {id(p): (p, p.request()) for pollers in self.pollers.values() for p in pollers}
+
+    def _wait_for(self, asked: dict, deadline: float) -> None:
+        """Until every asked poller has answered its request, or the deadline."""
         with self._cond:
             while not self._stop.is_set():
-                waiting = [i for i, polls in asked.items()
-                           if everyone[i].busy_since is not None or (everyone[i].latest is None or everyone[i].latest.seq <= polls)]
+                if all(poller.done(target) for poller, target in asked.values()):
+                    return
                 left = deadline - time.monotonic()
-                if not waiting or left <= 0:
+                if left <= 0:
                     return
                 self._cond.wait(min(left, 0.05))
 

@@ -63,6 +63,8 @@ class TargetPoller:
         self.security_error: str | None = None
         self.busy_since: float | None = None
         self.polls = 0
+        self.started = 0          # polls begun
+        self.completed = 0        # polls finished (``latest`` is the last one's)
         self.reconnects = 0
         self.closes_seen = 0
         self._session: Session | None = None
@@ -79,14 +81,17 @@ class TargetPoller:
     def start(self) -> None:
         self._thread.start()
 
-    def request(self) -> bool:
-        """Ask for a poll now; False when one is already running (it will report soon)."""
+    def request(self) -> int:
+        """Ask for a poll; returns the number of the poll that will answer (``done`` reaches it).
+        A poll already running began before this request, so the answer is the one after it."""
         with self._lock:
-            if self.busy_since is not None:
-                return False
             self._requested = True
+            target = self.started + 1
         self._poke()
-        return True
+        return target
+
+    def done(self, target: int) -> bool:
+        return self.completed >= target
 
     def stop(self, timeout: float = 5.0) -> None:
         self._stop = True
@@ -130,6 +135,7 @@ class TargetPoller:
                 self._requested = False
                 if wanted:
                     self.busy_since = time.monotonic()
+                    self.started += 1
             if not wanted:
                 continue
             if closed:
@@ -139,6 +145,7 @@ class TargetPoller:
             result = self._poll()
             with self._lock:
                 self.latest = result
+                self.completed = self.started
                 self.busy_since = None
             after = result.facts.get("reachability")
             if self.on_result:

@@ -11,7 +11,7 @@ import urllib.error
 import urllib.request
 
 DEFAULT_URL = "http://127.0.0.1:9105"
-COMMANDS = ("run", "alerts", "ack", "silence")
+CLIENT_COMMANDS = ("alerts", "ack", "silence")
 
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:

@@ -1,0 +1,65 @@
+"""The ``mysqlha`` command: one module per command (lab, check, evaluate, ruletest, daemon).
+
+``main`` is the console script; ``python -m ansible_collections.dbaops.mysql_ha.engine``
+(or ``.engine.cli``) runs it too.  Every failure a user can act on is one line on stderr and
+a non-zero exit, never a traceback.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+
+from ansible_collections.dbaops.mysql_ha.engine.cli import check, daemon, evaluate, lab, ruletest
+from ansible_collections.dbaops.mysql_ha.engine.cli.check import default_rules
+from ansible_collections.dbaops.mysql_ha.engine.cli.evaluate import SEVERITY_ORDER, Exit
+from ansible_collections.dbaops.mysql_ha.engine.cli.lab import lab_inventory
+from ansible_collections.dbaops.mysql_ha.engine.lab import LabError
+from ansible_collections.dbaops.mysql_ha.plugins.module_utils.errors import MysqlhaError
+
+__all__ = ["Exit", "SEVERITY_ORDER", "build_parser", "default_rules", "lab_inventory", "main"]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="mysqlha", description="MySQL/MariaDB HA facts, analysis, rules and alerts")
+    sub = parser.add_subparsers(dest="command", required=True)
+    lab.add_parser(sub)
+    check.add_parser(sub)
+    evaluate.add_parser(sub)
+    ruletest.add_parser(sub)
+    daemon.add_parsers(sub)
+    demo = sub.add_parser("demo", help="the main job on a local lab: facts, a fault, its detection")
+    demo.add_argument("--dir", default=None, help="lab directory")
+    demo.add_argument("--keep", action="store_true", help="leave the lab running afterwards")
+    return parser
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    if args.command == "lab":
+        return lab.run_lab(args)
+    if args.command == "check":
+        return check.run_check(args)
+    if args.command == "eval":
+        return evaluate.run_eval(args)
+    if args.command == "test":
+        return ruletest.run_test(args)
+    if args.command == "run":
+        return daemon.run_daemon(args)
+    if args.command in daemon.CLIENT_COMMANDS:
+        return daemon.run_client(args)
+    from ansible_collections.dbaops.mysql_ha.engine.demo import run_demo
+
+    return run_demo(args.dir, keep=args.keep)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return _dispatch(args)
+    except (LabError, MysqlhaError, ValueError) as exc:
+        print(f"mysqlha: error: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:   # a directory that cannot be made or written, a name too long...
+        print(f"mysqlha: error: {exc.filename or ''}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130

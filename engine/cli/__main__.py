@@ -1,0 +1,6 @@
+"""``python -m ansible_collections.dbaops.mysql_ha.engine.cli``."""
+import sys
+
+from ansible_collections.dbaops.mysql_ha.engine.cli import main
+
+sys.exit(main())

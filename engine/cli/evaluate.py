@@ -1,0 +1,86 @@
+"""``mysqlha eval``: evaluate the rules once against fact JSON (exit 0, 1 on --fail-on, 2 unusable)."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from enum import IntEnum
+
+from ansible_collections.dbaops.mysql_ha.engine.cli.check import default_rules
+
+SEVERITY_ORDER = ("P0", "P1", "P2", "P3")
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    evaluate = sub.add_parser("eval", help="evaluate rules once against fact JSON")
+    evaluate.add_argument("--rules", default=None, help="rule directory or file (default ./rules, else the installed default pack)")
+    evaluate.add_argument("--max-age", default="15m", metavar="DURATION",
+                          help="facts collected longer ago count as a member that did not report (default 15m; 0: no check)")
+    evaluate.add_argument("--facts", nargs="+", required=True,
+                          help="module results, fact-cache files or directories, or snapshots (JSON)")
+    evaluate.add_argument("--cluster", default="default", help="cluster name for facts without a topology")
+    evaluate.add_argument("--format", choices=["json", "table"], default="table", help="table (default) or JSON lines")
+    evaluate.add_argument("--fail-on", choices=list(SEVERITY_ORDER),
+                          help="exit 1 when an alert this severe or worse fires (2: unusable input or rules)")
+
+
+class Exit(IntEnum):
+    """Exit statuses of ``mysqlha eval`` (docs/rules.md)."""
+
+    OK = 0          # every input evaluated; no alert at or above --fail-on
+    ALERTS = 1      # an alert at or above --fail-on fires
+    UNUSABLE = 2    # bad usage, rules that do not load, a facts file that could not be used,
+    #                 or a rule that failed on every target (alerts of the usable rest are still printed)
+
+
+MAX_RULE_ERRORS_SHOWN = 20
+
+
+def run_eval(args: argparse.Namespace) -> int:
+    from ansible_collections.dbaops.mysql_ha.engine.alerts.store import evaluate_once, firing_at_or_above
+    from ansible_collections.dbaops.mysql_ha.engine.rules.loader import RuleSetError, load_rule_set, parse_duration
+    from ansible_collections.dbaops.mysql_ha.engine.rules.snapshot import load_facts
+
+    try:
+        max_age = parse_duration(args.max_age)
+    except ValueError as exc:
+        print(f"mysqlha eval: --max-age: {exc}", file=sys.stderr)
+        return Exit.UNUSABLE
+    try:
+        args.cluster.encode("utf-8")
+    except UnicodeEncodeError:
+        print("mysqlha eval: --cluster is not valid text", file=sys.stderr)
+        return Exit.UNUSABLE
+    try:
+        rule_set = load_rule_set([args.rules or default_rules()])
+    except RuleSetError as exc:
+        print("\n".join(exc.errors), file=sys.stderr)
+        return Exit.UNUSABLE
+    loaded = load_facts(args.facts, default_cluster=args.cluster, max_age=max_age)
+    for warning in loaded.warnings:
+        print(f"mysqlha eval: warning: {warning}", file=sys.stderr)
+    for error in loaded.errors:
+        print(f"mysqlha eval: unusable input: {error}", file=sys.stderr)
+    outcome = evaluate_once(rule_set, loaded.snapshot)
+    errors, broken, alerts = outcome.rule_errors, outcome.failing_everywhere, outcome.alerts
+    for error in errors[:MAX_RULE_ERRORS_SHOWN]:
+        print(f"mysqlha eval: rule error: {error}", file=sys.stderr)
+    if len(errors) > MAX_RULE_ERRORS_SHOWN:
+        print(f"mysqlha eval: ... and {len(errors) - MAX_RULE_ERRORS_SHOWN} more rule errors", file=sys.stderr)
+    if broken:
+        print(f"mysqlha eval: rules that failed on every target (they checked nothing): {', '.join(broken)}",
+              file=sys.stderr)
+    if args.format == "json":
+        for alert in alerts:
+            print(json.dumps(alert, sort_keys=True))
+    else:
+        for alert in alerts:
+            where = alert["instance"] + (f" ({alert['channel']})" if alert["channel"] else "")
+            print(f"{alert['severity']}  {alert['state']:<8} {alert['rule']:<30} {alert['cluster']:<12} {where:<24} {alert['summary']}")
+        if not alerts:
+            print("no alerts" + (" (from the usable part of the input)" if loaded.errors or broken else ""))
+    if args.fail_on and firing_at_or_above(alerts, args.fail_on):
+        return Exit.ALERTS
+    if loaded.errors or broken:
+        return Exit.UNUSABLE
+    return Exit.OK

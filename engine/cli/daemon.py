@@ -121,8 +121,8 @@ def run_client(args: argparse.Namespace) -> int:
                     print(f"mysqlha silence: --match {item!r}: expected KEY=VALUE", file=sys.stderr)
                     return 2
                 match[key] = value
-            silence = _call(f"{base}/api/silences", "POST", {"match": match, "for": args.duration,
-                                                              "comment": args.comment, "by": args.by})["silence"]
+            body = {"match": match, "for": args.duration, "comment": args.comment, "by": args.by}
+            silence = _call(f"{base}/api/silences", "POST", body)["silence"]
             print(f"silence {silence['id']} until {silence['ends_at']}: {json.dumps(silence['match'], sort_keys=True)}")
     except RuntimeError as exc:
         print(f"mysqlha {args.command}: {exc}", file=sys.stderr)

@@ -44,6 +44,8 @@ def read_yaml(path: Path):
     if errors:
         raise ConfigError(errors[0])
     return document
+
+
 MAX_TARGETS = 5000
 TOP_FIELDS = {"interval", "rules", "state_dir", "http", "clusters", "inventory", "channels", "sla", "business_hours",
               "security_interval", "max_workers"}

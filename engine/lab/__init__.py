@@ -159,8 +159,8 @@ class Lab(LabFaults):
         if any(pid_runs_datadir(n.pid, n.datadir) for n in self.nodes):
             raise LabError(f"a lab is already running in {self.base}; run `mysqlha lab down --dir "
                            f"{shlex.quote(self.base)}` first (a new lab wipes this one's data directories)")
-        for what, value, low, high in (("replicas", replicas, 0, 20), ("galera", galera, 0, 9),
-                                        ("delayed", delayed or 0, 0, 86400)):
+        bounds = (("replicas", replicas, 0, 20), ("galera", galera, 0, 9), ("delayed", delayed or 0, 0, 86400))
+        for what, value, low, high in bounds:
             if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
                 raise LabError(f"--{what}: expected a whole number from {low} to {high}, got {value!r}")
         names = (["primary"] + [f"replica{i}" for i in range(1, replicas + 1)] + (["delayed"] if delayed else [])

@@ -97,8 +97,8 @@ def test_too_many_connections_means_overloaded_not_down():
 def test_a_primary_answering_a_held_connection_at_max_connections_is_overloaded():
     """A daemon polls over a connection it already holds, so it still gets answers from a primary
     that refuses every new client: the connection counts tell."""
-    full = dict(server(), connections={"threads_connected": 151, "max_connections": 151, "threads_running": 3,
-                                        "max_used_connections": 152})
+    load = {"threads_connected": 151, "max_connections": 151, "threads_running": 3, "max_used_connections": 152}
+    full = dict(server(), connections=load)
     cluster = analyze_cluster({P: full, R1: replica(), R2: replica()})
     assert cluster["analysis"]["code"] == "primary_overloaded"
     assert "151 of 151" in cluster["analysis"]["details"]["primary_overloaded"]

@@ -34,9 +34,8 @@ def alert(rule="replica_sql_thread_stopped", state="firing", alert_id="a1", seve
 def make(tmp_path, *names, resend=None):
     channels = {name: Recorder(name) for name in names}
     outbox = Outbox(str(tmp_path / "state.db"), channels)
-    tiers, hours = parse_sla({"P1": {"channels": list(names), "repeat": "30m"}, "P2": {"channels": list(names),
-                                                                                    "business_hours_only": False}},
-                             set(names))
+    sla = {"P1": {"channels": list(names), "repeat": "30m"}, "P2": {"channels": list(names), "business_hours_only": False}}
+    tiers, hours = parse_sla(sla, set(names))
     return outbox, Router(outbox, tiers, hours, resend), channels
 
 

@@ -227,3 +227,49 @@ def test_installed_check_uses_the_installed_default_pack_where_there_is_no_rules
     proc = installed.run("mysqlha", "check", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.startswith("ok: ") and str(installed.package / "rules") in proc.stdout
+
+
+def test_installed_daemon_watches_an_ansible_inventory_pages_a_killed_primary_and_takes_an_ack(
+        installed, lab_with_ops_login, tmp_path):
+    """`mysqlha run` from the wheel: targets from an Ansible inventory, the password from a file
+    (non-ASCII), the packaged rules (no ./rules), a webhook; then `mysqlha alerts` and `ack`."""
+    from ansible_collections.dbaops.mysql_ha.engine.lab.server import free_ports
+
+    from daemon_helpers import Receiver
+
+    lab = lab_with_ops_login
+    receiver = Receiver()
+    password_file = tmp_path / "monitor.pw"
+    password_file.write_text(PASSWORD + "\n", encoding="utf-8")
+    port = free_ports(1)[0]
+    (installed.work / "hosts.yml").write_text(yaml.safe_dump({"all": {"children": {"prod": {
+        "vars": {"mysqlha_user": LOGIN, "mysqlha_password_file": str(password_file), "mysqlha_ssl_mode": "disabled"},
+        "hosts": {n.name: {"ansible_host": "127.0.0.1", "mysql_port": n.port} for n in lab.nodes}}}}}))
+    (installed.work / "engine.yml").write_text(yaml.safe_dump({
+        "interval": "1s", "inventory": "hosts.yml", "http": {"listen": f"127.0.0.1:{port}"},
+        "channels": {"hook": {"type": "webhook", "url": receiver.url}},
+        "sla": {"P0": {"channels": ["hook"]}, "P1": {"channels": ["hook"]}}}))
+    checked = installed.run("mysqlha", "run", "--config", "engine.yml", "--check")
+    assert checked.returncode == 0, checked.stderr
+    daemon = subprocess.Popen([str(installed.bin / "mysqlha"), "run", "--config", "engine.yml"], cwd=str(installed.work),
+                              env=installed.env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        url = f"http://127.0.0.1:{port}"
+        wait_for(lambda: installed.run("mysqlha", "alerts", "--url", url).returncode == 0, timeout=30, interval=0.5)
+        lab.kill(lab.by_role("primary")[0])
+        alert = receiver.wait("primary_dead", "firing", timeout=15)
+        assert alert["cluster"] == "prod"
+        listed = installed.run("mysqlha", "alerts", "--url", url, "--json")
+        alerts = [json.loads(line) for line in listed.stdout.splitlines()]
+        dead = [a for a in alerts if a["rule"] == "primary_dead"]
+        assert dead and dead[0]["state"] == "firing", listed.stdout
+        acked = installed.run("mysqlha", "ack", dead[0]["id"], "--url", url, "--by", "e2e")
+        assert acked.returncode == 0 and "acked" in acked.stdout, acked.stderr
+        again = installed.run("mysqlha", "ack", dead[0]["id"], "--url", url)
+        assert again.returncode == 1 and "only a firing alert can be acked" in again.stderr
+    finally:
+        daemon.terminate()
+        output, _ = daemon.communicate(timeout=30)
+        receiver.stop()
+    assert daemon.returncode == 0, output[-2000:]
+    assert PASSWORD not in output and "Traceback" not in output

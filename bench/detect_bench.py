@@ -35,6 +35,7 @@ sys.path.insert(0, str(ROOT / "tests" / "integration"))
 import yaml  # noqa: E402
 
 from ansible_collections.dbaops.mysql_ha.engine.lab import Lab  # noqa: E402
+
 from daemon_helpers import Daemon, Receiver, write_config  # noqa: E402
 
 TICKS = os.sysconf("SC_CLK_TCK")

@@ -3,12 +3,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 
 from ansible_collections.dbaops.mysql_ha.engine.lab import Lab, default_lab_dir
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
-    lab = sub.add_parser("lab", help="local real MariaDB topologies on loopback ports")
+    lab = sub.add_parser("lab", help="real MariaDB topologies on loopback (or hosts of their own), and faults to inject")
     lab_sub = lab.add_subparsers(dest="lab_command", required=True)
     up = lab_sub.add_parser("up", help="start a primary with GTID replicas and/or a Galera cluster")
     up.add_argument("--replicas", type=int, default=2, help="number of GTID replicas (default 2)")
@@ -52,14 +53,16 @@ def lab_inventory(lab: Lab) -> dict:
             "mysqlha_nodes": {n.name: n.address for n in lab.nodes}}
 
 
-def _print_status(lab: Lab, as_json: bool) -> None:
+def _print_status(lab: Lab, as_json: bool) -> int:
     rows = lab.status()
     if as_json:
         print(json.dumps({"dir": lab.base, "topology": lab.topology, "nodes": rows}, indent=2))
-        return
+        return 0 if rows else 1
     if not rows:
-        print(f"no lab in {lab.base}")
-        return
+        print(f"no lab in {lab.base}", file=sys.stderr)
+        return 1
+    floods = lab.topology.get("floods") or {}
+    silenced = lab.topology.get("silenced") or {}
     print(f"lab {lab.base}  (login: {lab.client_file})")
     shown = {"frozen": "frozen (SIGSTOP: alive, not answering)", "stopped": "stopped (lab down)",
              "silent": "silent (its host answers nothing: lab silence)"}
@@ -67,7 +70,12 @@ def _print_status(lab: Lab, as_json: bool) -> None:
         state = shown.get(row["state"], row["state"])
         if row["state"] == "dead":
             state = f"dead (not running: killed or crashed; see {row['error_log']})"
+        if silenced.get(row["name"]):
+            state += f"; still reached by {', '.join(silenced[row['name']])}"
+        if row["name"] in floods:
+            state += f"; flooded (holder pid {floods[row['name']]})"
         print(f"  {row['name']:<10} {row['role']:<8} {row['address']:<22} pid {row['pid'] or '-':<8} {state}")
+    return 0
 
 
 def run_lab(args: argparse.Namespace) -> int:
@@ -83,7 +91,7 @@ def run_lab(args: argparse.Namespace) -> int:
         stopped = lab.down()
         print(json.dumps({"stopped": stopped}) if args.json else f"stopped: {', '.join(stopped) or 'nothing running'}")
     elif args.lab_command == "status":
-        _print_status(lab, args.json)
+        return _print_status(lab, args.json)
     elif args.lab_command in ("freeze", "thaw", "kill"):
         getattr(lab, args.lab_command)(args.node)
         print(f"{args.lab_command}: {args.node}")

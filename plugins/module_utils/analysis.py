@@ -89,7 +89,8 @@ def _host_evidence(how, liveness):
     if liveness.get("answer") == "disabled":
         return " (host probe disabled)"
     if liveness.get("answer") in ("none", "unreachable"):
-        return " (its host gave no answer on port %s either: %s)" % (liveness.get("port"), liveness.get("answer"))
+        return " (its host gave no answer on port %s either%s)" % (
+            liveness.get("port"), ": no route to it" if liveness.get("answer") == "unreachable" else "")
     return " (host probe on port %s: %s)" % (liveness.get("port"), liveness.get("answer"))
 
 
@@ -211,19 +212,20 @@ def analyze_cluster(members, name=None, known_primary=None, resolve=None, known_
         if how == "hung":
             hung_since = known_state.get("primary_hung_since") if was_hung else None
             hung_since = hung_since if isinstance(hung_since, (int, float)) else now
-            codes["primary_hung"] = ("%s accepts TCP but does not answer (%s); replicas streaming: %d of %d; "
-                                     "hung for %ds. Do not fail over automatically."
-                                     % (primary, primary_facts.get("error"), len(streaming), len(views),
-                                        max(0, now - hung_since)))
+            silent_port = (primary_facts.get("evidence") or {}).get("mysql_port") == "no TCP answer"
+            codes["primary_hung"] = ("%s %s (%s); replicas streaming: %d of %d; hung for %ds. Do not fail over automatically."
+                                     % (primary, "gives no TCP answer on its MySQL port, but its host is alive" if silent_port
+                                        else "accepts TCP but does not answer", primary_facts.get("error"),
+                                        len(streaming), len(views), max(0, now - hung_since)))
         elif how == "overloaded":
             codes["primary_overloaded"] = "%s is alive but refuses work: %s" % (primary, primary_facts.get("error"))
         elif how in ("refused", "unreachable") and views and not streaming:
             codes["primary_dead"] = ("%s is %s%s and all %d reachable replicas lost their IO connection to it"
                                      % (primary, how, _host_evidence(how, liveness), len(views)))
         elif streaming:
-            codes["primary_unreachable"] = ("%s is %s from here (%s%s), but %d of %d replicas still stream from it"
+            codes["primary_unreachable"] = ("%s is %s from here (%s%s), but %d of %d replicas still stream from it (%s)"
                                             % (primary, how, primary_facts.get("error"), _host_evidence(how, liveness),
-                                               len(streaming), len(views)))
+                                               len(streaming), len(views), ", ".join(sorted(streaming))))
         else:
             # Not refused or unreachable (auth, tls, lost, stale...), or no replica to ask: not enough to say dead.
             codes["primary_unreachable"] = ("%s is %s from here (%s); %s, so it cannot be called dead"

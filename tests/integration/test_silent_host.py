@@ -87,7 +87,7 @@ def test_a_silent_primary_host_that_a_replica_still_reaches_is_unreachable_never
     # The cut replica did lose the primary meanwhile (slave_net_timeout 4 s); the kept one streams.
     channels = {a: m["channels"][0]["io_running"] for a, m in last["members"].items() if m.get("channels")}
     assert channels == {kept.address: "yes", cut.address: "connecting"}, channels
-    assert "1 of 2 replicas still stream" in last["cluster"]["analysis"]["details"]["primary_unreachable"]
+    assert f"1 of 2 replicas still stream from it ({kept.address})" in last["cluster"]["analysis"]["details"]["primary_unreachable"]
     assert "gave no answer on port 1 either" in last["cluster"]["analysis"]["details"]["primary_unreachable"]
     lab.thaw(primary)
     wait_for(lambda: poll(lab)["cluster"]["analysis"]["code"] == "ok", timeout=60, interval=1)

@@ -57,7 +57,9 @@ def run_daemon(args: argparse.Namespace) -> int:
     logging.basicConfig(level=args.log_level.upper(), stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     shard = parse_shard(args.shard)
-    config = load_config(args.config)
+    config = load_config(args.config, strict=args.check)
+    for problem in config.degraded:
+        print(f"mysqlha run: error: {problem} (left out; the rest is watched; fix it and restart)", file=sys.stderr)
     watched = [c for c in config.clusters if in_shard(c.name, shard)]
     listen = f"http://{config.listen[0]}:{config.listen[1]}" if config.listen else "no HTTP"
     print(f"mysqlha run: {len(watched)} of {len(config.clusters)} clusters "

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ansible_collections.dbaops.mysql_ha.engine.alerts.sla import BusinessHours, SlaError, parse_sla
-from ansible_collections.dbaops.mysql_ha.engine.notify import Channel, build_channels
+from ansible_collections.dbaops.mysql_ha.engine.notify import Channel, build_channel
 from ansible_collections.dbaops.mysql_ha.engine.notify.base import read_secret
 from ansible_collections.dbaops.mysql_ha.engine.rules.loader import read_yaml as _read_yaml
 from ansible_collections.dbaops.mysql_ha.plugins.module_utils.connection import ConnectionParams
@@ -77,7 +77,8 @@ class Config:
     business_hours: BusinessHours
     security_interval: float = 300.0
     max_workers: int = 64
-    warnings: list[str] = field(default_factory=list)
+    degraded: list[str] = field(default_factory=list)       # parts left out, each named (strict=False)
+    broken_channels: list[str] = field(default_factory=list)
 
     @property
     def targets(self) -> list[tuple[str, ConnectionParams]]:
@@ -169,8 +170,13 @@ def _inventory_clusters(path: Path, where: str) -> list[dict]:
     return clusters
 
 
-def load_config(path: str, env=None) -> Config:
-    """engine.yml -> Config, or ConfigError naming every bad field."""
+def load_config(path: str, env=None, strict: bool = True) -> Config:
+    """engine.yml -> Config, or ConfigError naming every bad field.
+
+    ``strict=False`` (``mysqlha run``): a cluster or a channel that cannot be used is left out
+    and named in ``Config.degraded``, so one bad part never stops the monitoring of the rest;
+    notifications for a channel left out wait in the outbox.  The file must still be a usable
+    config with at least one cluster to watch."""
     env = os.environ if env is None else env
     source = Path(path)
     raw = read_yaml(source)
@@ -178,6 +184,14 @@ def load_config(path: str, env=None) -> Config:
         raise ConfigError(f"{path}: expected a mapping (interval, clusters, channels, ...)")
     base = source.resolve().parent
     problems: list[str] = []
+    degraded: list[str] = []
+
+    def part(function, *args):   # one cluster or channel: its problem leaves only it out
+        try:
+            return function(*args)
+        except ConfigError as exc:
+            degraded.append(str(exc))
+            return None
 
     def attempt(function, *args):
         try:
@@ -200,7 +214,7 @@ def load_config(path: str, env=None) -> Config:
     if raw.get("inventory"):
         found = attempt(_inventory_clusters, base / str(raw["inventory"]), "inventory")
         raw_clusters = list(raw_clusters) + list(found or [])
-    clusters = [c for c in (attempt(_cluster, c, f"clusters[{i}]", base, env) for i, c in enumerate(raw_clusters)) if c]
+    clusters = [c for c in (part(_cluster, c, f"clusters[{i}]", base, env) for i, c in enumerate(raw_clusters)) if c]
     names = [c.name for c in clusters]
     for name in sorted({n for n in names if names.count(n) > 1}):
         problems.append(f"clusters: {name!r} is named more than once")
@@ -208,17 +222,25 @@ def load_config(path: str, env=None) -> Config:
         problems.append("clusters: no cluster to watch (give clusters: or inventory:)")
     if sum(len(c.members) for c in clusters) > MAX_TARGETS:
         problems.append(f"clusters: more than {MAX_TARGETS} members in all")
-    channels = attempt(build_channels, raw.get("channels"), env) or {}
+    specs = raw.get("channels") or {}
+    if not isinstance(specs, dict):
+        problems.append(f"channels: expected a mapping of channel names, got {type(specs).__name__}")
+        specs = {}
+    channels = {str(name): channel for name, channel in
+                ((str(n), part(build_channel, str(n), s, env)) for n, s in specs.items()) if channel is not None}
+    broken = sorted(set(map(str, specs)) - set(channels))
     tiers, hours = {}, BusinessHours()
     try:
-        tiers, hours = parse_sla(raw.get("sla"), set(channels), raw.get("business_hours"))
+        tiers, hours = parse_sla(raw.get("sla"), set(channels) | set(broken), raw.get("business_hours"))
     except SlaError as exc:
         problems.append(str(exc))
     rules = raw.get("rules")
     rule_paths = [str(base / str(p)) for p in (rules if isinstance(rules, list) else [rules])] if rules else []
-    if problems:
-        raise ConfigError(f"{path}: " + "; ".join(problems))
+    if raw_clusters and not clusters:
+        problems.append("clusters: not one of them can be watched")
+    if problems or (strict and degraded):
+        raise ConfigError(f"{path}: " + "; ".join(problems + degraded))
     return Config(path=str(source), interval=interval, rules=rule_paths, state_dir=str(base / str(raw.get("state_dir", "state"))),
                   listen=listen, api_token=token, clusters=clusters, channels=channels, tiers=tiers,
                   business_hours=hours, security_interval=security_interval,
-                  max_workers=int(raw.get("max_workers", 64)))
+                  max_workers=int(raw.get("max_workers", 64)), degraded=degraded, broken_channels=broken)

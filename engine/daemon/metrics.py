@@ -100,6 +100,8 @@ class FactsCollector:
         overruns = CounterMetricFamily("mysqlha_rule_overruns", "passes a rule ran over its time cap", labels=["rule"])
         for rule_id, count in sorted(monitor.guard.overruns.items()):
             overruns.add_metric([rule_id], count)
+        problems = _gauge("mysqlha_config_problems", "clusters or channels left out of engine.yml (see /healthz)", [])
+        problems.add_metric([], float(len(service.config.degraded)))
         errors = _gauge("mysqlha_rule_errors", "rule errors in the last cycle", [])
         errors.add_metric([], float(len(monitor.rule_errors)))
         depth = _gauge("mysqlha_outbox_depth", "notifications not yet delivered", ["channel"])
@@ -113,7 +115,7 @@ class FactsCollector:
         alerts = _gauge("mysqlha_alerts", "alerts by state and severity", ["state", "severity"])
         for (state, severity), count in sorted(service.alert_counts().items()):
             alerts.add_metric([state, severity], float(count))
-        yield from (cycle, evaluation, cycles, rules, reload_ok, failures, overruns, errors, depth, sent, failed, alerts)
+        yield from (cycle, evaluation, cycles, rules, reload_ok, failures, overruns, problems, errors, depth, sent, failed, alerts)
 
 
 def render(service: Service) -> bytes:

@@ -235,11 +235,10 @@ class Router:
                         continue   # never told, or already told it resolved
                     started = _epoch(alert.get("started_at")) or now
                     for note in due(alert, started, now, tier, self.hours, ledger):
-                        for channel in note.channels:
-                            if channel in self.outbox.channels:
-                                self.outbox.enqueue(channel, note.kind, [alert], now)
-                                touched.add(channel)
-                                added += 1
+                        for channel in note.channels:   # a channel left out of the config keeps its rows
+                            self.outbox.enqueue(channel, note.kind, [alert], now)
+                            touched.add(channel)
+                            added += 1
                     done = 1 if alert["state"] == "resolved" else 0
                     db.execute("INSERT OR REPLACE INTO ledgers (fingerprint, alert_id, ledger, done) VALUES (?, ?, ?, ?)",
                                (alert["fingerprint"], alert["id"], _ledger_text(ledger), done))

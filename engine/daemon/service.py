@@ -79,8 +79,9 @@ class Service:
         age = None if monitor.last_cycle_at is None else now - monitor.last_cycle_at
         healthy = age is not None and age <= 3 * self.config.interval + 1
         starting = age is None and now - self.started_at < 3 * self.config.interval + 5
+        status = ("degraded" if self.config.degraded else "ok") if healthy else ("starting" if starting else "stalled")
         return healthy or starting, {
-            "status": "ok" if healthy else ("starting" if starting else "stalled"),
+            "status": status, "config_problems": self.config.degraded,
             "cycles": monitor.cycles, "last_cycle_age_seconds": None if age is None else round(age, 3),
             "clusters": len(monitor.clusters), "rules": self.reloader.status,
             "outbox_depth": self.outbox.depth(), "channel_errors": dict(self.outbox.last_error)}

@@ -156,13 +156,23 @@ def test_a_daemon_killed_while_alerts_fire_neither_repeats_nor_loses_one(make_la
     assert len({r["key"] for r in receiver.received}) == len(receiver.received)
 
 
-def test_a_target_that_never_answers_and_a_hanging_webhook_delay_nothing_else(make_lab, daemon_for, receiver):
+def test_a_silent_target_a_bad_channel_and_a_hanging_webhook_delay_nothing_else(make_lab, daemon_for, receiver):
+    """Bad input while monitoring: a target that accepts TCP and never answers, a channel of an
+    unknown type and one whose secret is missing (left out, named, their messages kept), and a
+    webhook that hangs: the loop goes on and the good channel gets its alert."""
     lab = make_lab(replicas=2)
     silent = SilentListener()
     try:
-        daemon = daemon_for(lab, extra_members=[silent.address])
+        hook = {"type": "webhook", "url": receiver.url, "timeout": 2}
+        daemon = daemon_for(lab, extra_members=[silent.address],
+                            channels={"hook": hook, "pager": {"type": "pagerduty"},
+                                      "chat": {"type": "slack", "url_env": "NOT_SET_ANYWHERE"}},
+                            sla={"P1": {"channels": ["hook", "pager", "chat"]}, "P0": {"channels": ["hook"]},
+                                 "P2": {"channels": ["hook"]}, "P3": {"notify": False}})
         health = daemon.get("/healthz")
-        assert health["status"] == "ok"
+        assert health["status"] == "degraded", health
+        problems = " ".join(health["config_problems"])
+        assert "unknown channel type 'pagerduty'" in problems and "NOT_SET_ANYWHERE is not set" in problems
         hung = f'mysqlha_member_unreachable{{cluster="lab",instance="{silent.address}",reachability="hung"}} 1.0'
         wait_for(lambda: hung in daemon.metrics(), timeout=10)
         receiver.mode = "hang"
@@ -173,5 +183,7 @@ def test_a_target_that_never_answers_and_a_hanging_webhook_delay_nothing_else(ma
         assert daemon.get("/healthz")["cycles"] >= cycles + 2     # the loop went on meanwhile
         receiver.mode = "ok"
         receiver.wait("replica_sql_thread_stopped", "firing", timeout=30)
+        depth = daemon.get("/healthz")["outbox_depth"]
+        assert depth["pager"] >= 1 and depth["chat"] >= 1, depth     # kept for when the channel is fixed
     finally:
         silent.close()

@@ -93,3 +93,27 @@ def test_shards_split_the_clusters_stably_and_completely():
     assert min(counts) > 60, counts
     assert owners == [[i for i in range(3) if in_shard(name, (i, 3))] for name in names]   # stable
     assert in_shard("anything", None)
+
+
+def test_run_leaves_out_a_bad_channel_or_cluster_names_it_and_watches_the_rest(tmp_path):
+    config = base(channels={"ops": {"type": "webhook", "url": "https://hooks.example/x"},
+                            "pager": {"type": "pagerduty"}, "chat": {"type": "slack", "url_env": "NOT_SET"}},
+                  sla={"P0": {"channels": ["ops", "pager", "chat"]}})
+    config["clusters"].append({"name": "broken", "members": ["db:notaport"]})
+    path = write(tmp_path, config)
+    with pytest.raises(ConfigError, match="pagerduty"):
+        load_config(path, env={"DB_PW": SECRET})                     # --check is strict
+    loaded = load_config(path, env={"DB_PW": SECRET}, strict=False)
+    assert [c.name for c in loaded.clusters] == ["prod"] and set(loaded.channels) == {"ops"}
+    assert loaded.broken_channels == ["chat", "pager"]
+    text = " ".join(loaded.degraded)
+    assert "channels.pager.type: unknown channel type 'pagerduty'" in text
+    assert "channels.chat.url_env: environment variable NOT_SET is not set" in text
+    assert "clusters[1].members[0]" in text
+    assert loaded.tiers["P0"].channels == ("ops", "pager", "chat")   # their notifications wait in the outbox
+
+
+def test_run_still_refuses_a_config_with_nothing_it_can_watch(tmp_path):
+    config = base(clusters=[{"name": "broken", "members": ["db:notaport"]}])
+    with pytest.raises(ConfigError, match="not one of them can be watched"):
+        load_config(write(tmp_path, config), env={"HOOK": "h"}, strict=False)

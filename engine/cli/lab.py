@@ -29,7 +29,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         lab_sub.add_parser(name, help=help_text)
     for name, help_text in (("freeze", "SIGSTOP a node: alive to TCP, no answer"),
                             ("thaw", "undo a node's faults: SIGCONT, release its flood, lift its silence"),
-                            ("kill", "SIGKILL a node")):
+                            ("kill", "SIGKILL a node"),
+                            ("restart", "start a stopped, killed or crashed node again on its own data")):
         fault = lab_sub.add_parser(name, help=help_text)
         fault.add_argument("node", help="node name (see lab status)")
     flood = lab_sub.add_parser("flood", help="hold N idle TCP connections to a node (released by thaw or down)")
@@ -92,7 +93,7 @@ def run_lab(args: argparse.Namespace) -> int:
         print(json.dumps({"stopped": stopped}) if args.json else f"stopped: {', '.join(stopped) or 'nothing running'}")
     elif args.lab_command == "status":
         return _print_status(lab, args.json)
-    elif args.lab_command in ("freeze", "thaw", "kill"):
+    elif args.lab_command in ("freeze", "thaw", "kill", "restart"):
         getattr(lab, args.lab_command)(args.node)
         print(f"{args.lab_command}: {args.node}")
     elif args.lab_command == "flood":

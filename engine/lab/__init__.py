@@ -375,6 +375,18 @@ class Lab(LabFaults):
         self._save_if_present()
         return stopped
 
+    def restart(self, name: str, timeout: float = 60) -> None:
+        """Start a stopped, killed or crashed replication node again on its own data and options
+        (its replicas reconnect by themselves: MASTER_CONNECT_RETRY=1)."""
+        node = self.node(name)
+        if node.role == "galera":
+            raise LabError(f"{name}: restarting a Galera node is not supported; run `lab up` again")
+        if pid_runs_datadir(node.pid, node.datadir):
+            raise LabError(f"{name} is running; stop or kill it first")
+        start_server(node, None, die_with_parent=self.die_with_parent)
+        self._save()
+        wait_ready(node, timeout=timeout, params=self.params(node))
+
     def _save_if_present(self) -> None:
         """Record the nodes' state, unless the lab's directory is gone (``destroy``, a wiped lab)."""
         if self.nodes and os.path.isdir(self.base):

@@ -250,7 +250,7 @@ def set_parent_death_signal() -> None:
     ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
-def start_server(node: Node, options: list[str], args: tuple[str, ...] = (), die_with_parent: bool = False) -> None:
+def start_server(node: Node, options: list[str] | None, args: tuple[str, ...] = (), die_with_parent: bool = False) -> None:
     """Write the option file and start mariadbd in the background.
 
     ``die_with_parent`` (tests) ties the server's life to this process, so a
@@ -259,7 +259,8 @@ def start_server(node: Node, options: list[str], args: tuple[str, ...] = (), die
     """
     mariadbd = find_binary("mariadbd", "mysqld")
     os.makedirs(node.dir, exist_ok=True)
-    Path(node.option_file).write_text(option_text(node, options))
+    if options is not None:   # None: start again with the option file it had (a restart)
+        Path(node.option_file).write_text(option_text(node, options))
     log = open(node.error_log, "ab")
     # A node on a host of its own runs in that host's network namespace (`ip netns exec`
     # execs mariadbd in place, so the PID is the server's).

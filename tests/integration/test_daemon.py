@@ -92,6 +92,10 @@ def test_a_killed_primary_is_dead_within_a_second_and_a_frozen_one_is_hung_never
     assert alert["received_at"] - killed_at < 5, alert["received_at"] - killed_at
     assert frozen_at < killed_at
     assert 'mysql_up{cluster="lab",instance="%s"} 0.0' % primary.address in daemon.metrics()
+    lab.restart("primary")
+    receiver.wait("primary_dead", "resolved", timeout=20, since=killed_at)
+    assert receiver.events("primary_dead") == [("primary_dead", "firing", primary.address),
+                                               ("primary_dead", "resolved", primary.address)]
 
 
 def test_a_primary_at_max_connections_is_overloaded_never_dead(make_lab, daemon_for, receiver):

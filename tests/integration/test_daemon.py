@@ -179,9 +179,13 @@ def test_a_silent_target_a_bad_channel_and_a_hanging_webhook_delay_nothing_else(
         assert "unknown channel type 'pagerduty'" in problems and "NOT_SET_ANYWHERE is not set" in problems
         hung = f'mysqlha_member_unreachable{{cluster="lab",instance="{silent.address}",reachability="hung"}} 1.0'
         wait_for(lambda: hung in daemon.metrics(), timeout=10)
-        receiver.mode = "hang"
+        receiver.mode = "error"                                     # HTTP 500: kept and retried
         _sql(lab, "replica1", "STOP SLAVE SQL_THREAD")
-        wait_for(lambda: receiver.attempts >= 1, timeout=10)
+        wait_for(lambda: receiver.attempts >= 2, timeout=10)
+        assert "HTTP 500" in daemon.get("/healthz")["channel_errors"]["hook"]
+        receiver.mode = "hang"
+        attempts = receiver.attempts
+        wait_for(lambda: receiver.attempts > attempts, timeout=15)
         cycles = daemon.get("/healthz")["cycles"]
         time.sleep(3)
         assert daemon.get("/healthz")["cycles"] >= cycles + 2     # the loop went on meanwhile

@@ -103,9 +103,11 @@ class Monitor:
     def stop(self) -> None:
         self._stop.set()
         self._urgent.set()
-        for pollers in self.pollers.values():
-            for poller in pollers:
-                poller.stop()
+        everyone = [p for pollers in self.pollers.values() for p in pollers]
+        for poller in everyone:           # all at once: a poll in flight ends within its own timeouts
+            poller.signal_stop()
+        for poller in everyone:
+            poller.stop()
 
     def run(self) -> None:
         interval = self.config.interval

@@ -93,9 +93,12 @@ class TargetPoller:
     def done(self, target: int) -> bool:
         return self.completed >= target
 
-    def stop(self, timeout: float = 5.0) -> None:
+    def signal_stop(self) -> None:
         self._stop = True
         self._poke()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self.signal_stop()
         self._thread.join(timeout)
         self._close()
         for fd in (self._wake_r, self._wake_w):
@@ -171,8 +174,8 @@ class TargetPoller:
         try:
             facts = self._read()
         except ConnectError as exc:
-            if fresh or exc.kind not in ("lost", "hung"):
-                raise
+            if fresh or exc.kind != "lost":
+                raise   # "hung": no answer within read_timeout on an open connection says it all
             # The open connection broke: ask a fresh one, so a killed server reads "refused".
             self._close()
             self._open()

@@ -5,6 +5,9 @@ package ``ansible_collections.dbaops.mysql_ha``; ansible finds collections on
 sys.path, which makes ``ansible-doc dbaops.mysql_ha.replication_facts`` work
 after ``pip install .``.  Metadata lives in pyproject.toml.
 """
+import os
+import shutil
+
 from setuptools import find_namespace_packages, setup
 from setuptools.command.build_py import build_py
 
@@ -16,7 +19,13 @@ SUBPACKAGES = find_namespace_packages(
 
 
 class BuildPy(build_py):
-    """Leave this file out: the root package holds data, not setup.py."""
+    """Leave this file out: the root package holds data, not setup.py.  Start from an empty
+    build directory: setuptools copies into build/lib and never deletes, so a file removed from
+    the tree would otherwise ship again in the next wheel."""
+
+    def run(self):
+        shutil.rmtree(os.path.join(self.build_lib, *PREFIX.split(".")), ignore_errors=True)
+        super().run()
 
     def find_package_modules(self, package, package_dir):
         modules = super().find_package_modules(package, package_dir)
@@ -31,7 +40,7 @@ setup(
     # Everything a collection user consumes besides Python, as in the galaxy tarball
     # (tests/packaging checks that the wheel and the tarball agree).
     package_data={PREFIX: ["galaxy.yml", "README.md", "COPYING", "meta/*.yml", "rules/*.yml", "playbooks/*.yml",
-                           "roles/**/*", "extensions/**/*.yml", "engine/schemas/*.json", "docs/*.md"]},
+                           "roles/**/*", "extensions/**/*.yml", "extensions/**/*.py", "engine/schemas/*.json", "docs/*.md"]},
     include_package_data=False,
     cmdclass={"build_py": BuildPy},
 )

@@ -37,7 +37,8 @@ def pip_target(tmp_path_factory):
 def test_pip_install_puts_the_collection_under_ansible_collections(pip_target):
     root = pip_target / "ansible_collections" / "dbaops" / "mysql_ha"
     for path in ("galaxy.yml", "meta/runtime.yml", "plugins/modules/replication_facts.py",
-                 "plugins/module_utils/gtid.py", "engine/schemas/mysql_replication.schema.json", "engine/cli.py"):
+                 "plugins/module_utils/gtid.py", "engine/schemas/mysql_replication.schema.json", "engine/cli/__init__.py",
+                 "extensions/eda/plugins/event_source/alerts.py", "playbooks/start_sql_thread.yml"):
         assert (root / path).is_file(), path
     assert not (root / "setup.py").exists() and not (root / "tests").exists()
 

@@ -269,7 +269,7 @@ def test_installed_daemon_watches_an_ansible_inventory_pages_a_killed_primary_an
         assert again.returncode == 1 and "only a firing alert can be acked" in again.stderr
     finally:
         daemon.terminate()
-        output, _ = daemon.communicate(timeout=30)
+        output = daemon.communicate(timeout=30)[0]
         receiver.stop()
     assert daemon.returncode == 0, output[-2000:]
     assert PASSWORD not in output and "Traceback" not in output

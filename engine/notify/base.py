@@ -15,6 +15,8 @@ from __future__ import annotations
 import http.client
 import json
 import os
+import stat
+import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
@@ -75,8 +77,14 @@ def read_secret(spec: dict, key: str, where: str, required: bool = False, env=No
             raise ConfigError(f"{where}.{name}: environment variable {value} is not set")
         return env[value]
     try:
-        with open(value, "rb") as handle:
-            data = handle.read(MAX_SECRET_FILE_BYTES + 1)
+        # O_NONBLOCK: a FIFO or a device never blocks the start; only a regular file is read.
+        fd = os.open(value, os.O_RDONLY | os.O_NONBLOCK)
+        try:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                raise ConfigError(f"{where}.{name}: {value} is not a regular file")
+            data = os.read(fd, MAX_SECRET_FILE_BYTES + 1)
+        finally:
+            os.close(fd)
     except OSError as exc:
         raise ConfigError(f"{where}.{name}: cannot read {value}: {exc.strerror}") from None
     if len(data) > MAX_SECRET_FILE_BYTES:
@@ -113,22 +121,67 @@ def secret_url(spec: dict, where: str, env=None) -> str:
     return check_url(url, where)
 
 
-def post(url: str, body: bytes, headers: dict[str, str], timeout: float, channel: str) -> tuple[int, bytes]:
-    """POST ``body``; (status, first 64 kB of the response) for a 2xx, NotifyError otherwise."""
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    """A redirect is a failure: following it would turn the POST into a bodiless GET (the
+    message lost, yet counted as sent) and carry the credentials to another host."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        return None
+
+
+_OPENER = urllib.request.build_opener(_NoRedirect)
+
+
+def scrub(text: str, url: str, *secrets: str | None) -> str:
+    """``text`` without the URL's path, query or any of ``secrets`` (an answer may echo them)."""
+    try:
+        parts = urlsplit(url)
+        pieces = [parts.path, parts.query] + parts.path.split("/") + [v for q in parts.query.split("&") for v in q.split("=")]
+    except ValueError:
+        pieces = []
+    for piece in sorted({p for p in pieces + [url, *secrets] if p and len(p) >= 6}, key=len, reverse=True):
+        text = text.replace(piece, "…")
+    return text
+
+
+def _read_within(response, deadline: float) -> bytes:
+    """At most 64 kB of an answer, within the send's overall deadline (a server dripping a byte a
+    second would otherwise hold the channel for hours, each read within its own timeout)."""
+    chunks, size = [], 0
+    while size < MAX_RESPONSE_BYTES:
+        if time.monotonic() > deadline:
+            raise TimeoutError("the answer did not arrive within the channel's timeout")
+        reader = getattr(response, "read1", None) or response.read   # read1: one recv, not "until n bytes"
+        chunk = reader(min(4096, MAX_RESPONSE_BYTES - size))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+    return b"".join(chunks)
+
+
+def post(url: str, body: bytes, headers: dict[str, str], timeout: float, channel: str,
+         secrets: tuple[str | None, ...] = ()) -> tuple[int, bytes]:
+    """POST ``body``; (status, first 64 kB of the response) for a 2xx, NotifyError otherwise.
+    No redirect is followed; the whole answer must arrive within about twice ``timeout``."""
     request = urllib.request.Request(url, data=body, method="POST",
                                      headers={"User-Agent": USER_AGENT, **headers})
     where = f"channel {channel} ({redact_url(url)})"
+    deadline = time.monotonic() + 2 * timeout
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 (http/https checked)
-            return response.status, response.read(MAX_RESPONSE_BYTES)
+        with _OPENER.open(request, timeout=timeout) as response:
+            return response.status, _read_within(response, deadline)
     except urllib.error.HTTPError as exc:
         try:
-            text = exc.read(300).decode("utf-8", "replace") if exc.fp else ""
+            text = _read_within(exc, deadline)[:300].decode("utf-8", "replace") if exc.fp else ""
         except (OSError, http.client.HTTPException):   # an error answer whose body stalls or breaks
             text = ""
-        raise NotifyError(f"{where}: HTTP {exc.code} {exc.reason}: {text[:200]}") from None
+        if 300 <= exc.code < 400:
+            text = "a redirect; mysqlha follows none (configure the final URL)"
+        text = scrub(text, url, *secrets, *headers.values())
+        raise NotifyError(f"{where}: HTTP {exc.code} {scrub(str(exc.reason), url, *secrets)}: {text[:200]}") from None
     except urllib.error.URLError as exc:
-        raise NotifyError(f"{where}: {exc.reason}") from None
+        raise NotifyError(f"{where}: {scrub(str(exc.reason), url, *secrets)}") from None
     except (OSError, ValueError) as exc:   # timeouts, resets
         raise NotifyError(f"{where}: {type(exc).__name__}") from None
     except http.client.HTTPException as exc:   # a broken answer; its text may quote the URL, so only its type

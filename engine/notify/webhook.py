@@ -49,4 +49,4 @@ class Webhook(Channel):
             timestamp = str(int(time.time()))
             headers["X-Mysqlha-Timestamp"] = timestamp
             headers["X-Mysqlha-Signature"] = signature(self.secret, timestamp, body)
-        post(self.url, body, headers, self.timeout, self.name)
+        post(self.url, body, headers, self.timeout, self.name, secrets=(self.secret,))

@@ -8,6 +8,7 @@ import email.policy
 import hashlib
 import hmac
 import json
+import os
 import socket
 import socketserver
 import threading
@@ -67,6 +68,7 @@ class Recorder(ThreadingHTTPServer):
 
 class Handler(BaseHTTPRequestHandler):
     server: Recorder
+    extra_headers = None   # a callable adding headers to the answer (a redirect's Location)
 
     def do_POST(self):  # noqa: N802 (http.server's name)
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
@@ -77,6 +79,8 @@ class Handler(BaseHTTPRequestHandler):
             self.server.release.wait(10)
             return
         self.send_response(self.server.status)
+        if Handler.extra_headers:
+            Handler.extra_headers(self)
         self.send_header("Content-Length", str(len(self.server.answer)))
         self.end_headers()
         self.wfile.write(self.server.answer)
@@ -607,3 +611,73 @@ def test_build_channels_maps_every_type(tmp_path):
     with pytest.raises(ConfigError, match=r"channels\.ding\.url_env.*channels\.mail\.to"):
         build_channels({"ding": {"type": "dingtalk", "url_env": "NOPE"}, "mail": {**specs["mail"], "to": []}}, env={})
     assert build_channel("x", specs["am"]).describe() == "alertmanager channel x"
+
+
+# --- hostile receivers (a review's findings) -------------------------------------------------------
+
+def test_a_redirect_is_a_failure_never_followed_so_nothing_reaches_the_other_host(http):
+    """Following a 302 would turn the POST into a bodiless GET (the alert lost, counted as sent)
+    and carry the signature and custom headers to whatever host the answer names."""
+    elsewhere = Recorder()
+    threading.Thread(target=elsewhere.serve_forever, args=(0.05,), daemon=True).start()
+    try:
+        http.status, http.answer = 302, b""
+        hook = Webhook("ops", {"type": "webhook", "url": f"{http.base}/hook", "secret": SIGNING,
+                               "headers": {"X-Api-Key": TOKEN}})
+
+        def location(handler):
+            handler.send_header("Location", f"{elsewhere.base}/evil")
+        Handler.extra_headers = location
+        with pytest.raises(NotifyError, match="HTTP 302.*follows none"):
+            hook.send(message())
+        assert elsewhere.requests == []
+    finally:
+        Handler.extra_headers = None
+        elsewhere.shutdown()
+        elsewhere.server_close()
+
+
+def test_an_error_answer_that_echoes_the_url_token_or_secret_is_scrubbed(http):
+    http.status = 404
+    http.answer = f"Not Found: /robot/send?access_token={TOKEN} (signed with {SIGNING})".encode()
+    hook = Webhook("ops", {"type": "webhook", "url": f"{http.base}/robot/send?access_token={TOKEN}", "secret": SIGNING})
+    with pytest.raises(NotifyError) as caught:
+        hook.send(message())
+    assert "HTTP 404" in str(caught.value)
+    assert_clean(str(caught.value))
+
+
+def test_an_answer_dripping_a_byte_at_a_time_fails_within_the_channel_deadline():
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        done = threading.Event()
+
+        def drip():
+            conn, _addr = listener.accept()
+            with conn:
+                conn.recv(65536)
+                conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n")
+                while not done.is_set():
+                    try:
+                        conn.sendall(b"x")
+                    except OSError:
+                        return
+                    time.sleep(0.05)
+
+        threading.Thread(target=drip, daemon=True).start()
+        hook = Webhook("ops", {"type": "webhook", "url": "http://127.0.0.1:%d/" % listener.getsockname()[1], "timeout": 0.5})
+        started = time.monotonic()
+        try:
+            with pytest.raises(NotifyError, match="TimeoutError"):
+                hook.send(message())
+        finally:
+            done.set()
+        assert time.monotonic() - started < 3
+
+
+def test_a_secret_file_that_is_a_fifo_is_refused_at_once(tmp_path):
+    fifo = tmp_path / "secret"
+    os.mkfifo(fifo)
+    with pytest.raises(ConfigError, match=r"channels\.ops\.secret_file: .* is not a regular file"):
+        Webhook("ops", {"type": "webhook", "url": "http://127.0.0.1:9/", "secret_file": str(fifo)})

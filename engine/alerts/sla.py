@@ -117,6 +117,11 @@ def parse_sla(sla: dict | None, channels: set[str], business_hours: dict | None 
             problems.append(f"sla.{severity}.{key}: unknown field (fields: {', '.join(sorted(FIELDS))})")
         merged: dict = dict(DEFAULTS[severity])
         merged.update({k: v for k, v in given.items() if k in FIELDS})
+        for key in ("channels", "escalate_to"):
+            value = merged.get(key)
+            if value is not None and (not isinstance(value, list) or not all(isinstance(v, str) for v in value)):
+                problems.append(f"sla.{severity}.{key}: expected a list of channel names")
+                merged[key] = None
         tier_channels = tuple(merged.get("channels") or (sorted(channels) if severity == "P0" else ()))
         escalate_to = tuple(merged.get("escalate_to") or ())
         for name in tier_channels + escalate_to:
@@ -130,7 +135,8 @@ def parse_sla(sla: dict | None, channels: set[str], business_hours: dict | None 
                                bool(merged["business_hours_only"]), bool(merged["notify"]))
     hours = BusinessHours()
     if business_hours:
-        days = [str(d).lower()[:3] for d in business_hours.get("days", DAYS[:5])]
+        raw_days = business_hours.get("days", DAYS[:5])
+        days = [str(d).lower()[:3] for d in (raw_days if isinstance(raw_days, (list, tuple)) else [raw_days])]
         bad_days = [d for d in days if d not in DAYS]
         if bad_days:
             problems.append(f"business_hours.days: unknown day(s) {', '.join(bad_days)}")
@@ -144,7 +150,7 @@ def parse_sla(sla: dict | None, channels: set[str], business_hours: dict | None 
                 minutes.append(int(match.group(1)) * 60 + int(match.group(2)))
         offset = timedelta(0)
         match = _OFFSET_RE.match(str(business_hours.get("utc_offset", "+00:00")))
-        if not match:
+        if not match or int(match.group(2)) > 14 or int(match.group(3)) > 59:
             problems.append(f"business_hours.utc_offset: expected +HH:MM, got {business_hours.get('utc_offset')!r}")
         else:
             offset = (1 if match.group(1) == "+" else -1) * timedelta(hours=int(match.group(2)), minutes=int(match.group(3)))

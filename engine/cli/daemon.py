@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 import argparse
+import http.client
 import json
 import logging
 import os
 import re
 import sys
 import urllib.error
+import urllib.parse
 import urllib.request
 
 DEFAULT_URL = "http://127.0.0.1:9105"
@@ -73,6 +75,20 @@ def run_daemon(args: argparse.Namespace) -> int:
         except RuleSetError as exc:
             print(f"mysqlha run: rules: {exc}", file=sys.stderr)
             return 1
+        from ansible_collections.dbaops.mysql_ha.plugins.module_utils.connection import resolve_params
+        from ansible_collections.dbaops.mysql_ha.plugins.module_utils.errors import ConfigError
+
+        bad = []
+        for cluster in watched:
+            for params in cluster.members:
+                try:
+                    resolve_params(params)   # option files, TLS files, timeouts: what each poller will use
+                except ConfigError as exc:
+                    bad.append(f"clusters {cluster.name} {params.address}: {exc}")
+        for problem in bad[:20]:
+            print(f"mysqlha run: {problem}", file=sys.stderr)
+        if bad:
+            return 1
         print(f"mysqlha run: config and {len(rule_set.rules)} rules are valid", file=sys.stderr)
         return 0
     Service(config, shard).run()
@@ -94,7 +110,7 @@ def _call(url: str, method: str = "GET", body: dict | None = None) -> dict:
         except ValueError:
             message = exc.reason
         raise RuntimeError(f"{method} {url}: HTTP {exc.code}: {message}") from None
-    except (urllib.error.URLError, OSError) as exc:
+    except (urllib.error.URLError, OSError, ValueError, http.client.HTTPException) as exc:
         reason = getattr(exc, "reason", exc)
         raise RuntimeError(f"cannot reach the daemon at {url}: {reason} (is `mysqlha run` running? --url)") from None
 
@@ -113,7 +129,7 @@ def run_client(args: argparse.Namespace) -> int:
             if not alerts and not args.json:
                 print("no alerts")
         elif args.command == "ack":
-            alert = _call(f"{base}/api/alerts/{args.id}/ack", "POST", {"by": args.by})["alert"]
+            alert = _call(f"{base}/api/alerts/{urllib.parse.quote(args.id, safe='')}/ack", "POST", {"by": args.by})["alert"]
             print(f"acked {alert['id']} ({alert['rule']} {alert['cluster']} {alert['instance']}) by {alert['acked_by']}")
         else:
             match = {}

@@ -48,12 +48,13 @@ def read_yaml(path: Path):
 
 MAX_TARGETS = 5000
 TOP_FIELDS = {"interval", "rules", "state_dir", "http", "clusters", "inventory", "channels", "sla", "business_hours",
-              "security_interval", "max_workers"}
+              "security_interval"}
+HTTP_FIELDS = {"listen", "token", "token_env", "token_file"}
 CLUSTER_FIELDS = {"name", "members", "user", "password", "password_env", "password_file", "config_file", "ssl_mode",
                   "ssl_ca", "ssl_cert", "ssl_key", "connect_timeout", "read_timeout", "liveness_port"}
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$")
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$")
-_UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, None: 1.0}
+_DURATION = re.compile(r"^\s*(\d{1,9}(?:\.\d{1,9})?)\s*(ms|s|m|h|d)?\s*$")
+_UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0, None: 1.0}
 
 
 @dataclass(frozen=True)
@@ -76,7 +77,6 @@ class Config:
     tiers: dict
     business_hours: BusinessHours
     security_interval: float = 300.0
-    max_workers: int = 64
     degraded: list[str] = field(default_factory=list)       # parts left out, each named (strict=False)
     broken_channels: list[str] = field(default_factory=list)
 
@@ -100,7 +100,7 @@ def _listen(value, where: str) -> tuple[str, int] | None:
         return None
     host, _sep, port = str(value).rpartition(":")
     host = host.strip("[]") or "127.0.0.1"
-    if not port.isdigit() or not 0 <= int(port) < 65536:
+    if not port.isdigit() or not 0 < int(port) < 65536:
         raise ConfigError(f"{where}: expected HOST:PORT, got {str(value)[:60]!r}")
     return host, int(port)
 
@@ -127,6 +127,8 @@ def _cluster(raw, where: str, base: Path, env) -> Cluster:
                 if key in raw}
     params = []
     for index, member in enumerate(members):
+        if not isinstance(member, (str, int)) or isinstance(member, bool) or "\0" in str(member):
+            raise ConfigError(f"{where}.members[{index}]: expected host:port text, got {str(member)[:40]!r}")
         try:
             host, port = parse_member(member)
         except ConfigError as exc:
@@ -147,21 +149,30 @@ def _inventory_clusters(path: Path, where: str) -> list[dict]:
     document = read_yaml(path)
     clusters: list[dict] = []
 
-    def walk(name, group, inherited):
+    def mapping(value, what: str) -> dict:
+        if value is None:
+            return {}
+        if not isinstance(value, dict) or not all(isinstance(k, str) for k in value):
+            raise ConfigError(f"{where}: {path}: {what} is not a mapping with text keys")
+        return value
+
+    def walk(name, group, inherited, depth=0):
         if not isinstance(group, dict):
             return
-        variables = dict(inherited, **(group.get("vars") or {}))
-        hosts = group.get("hosts") or {}
-        if isinstance(hosts, dict) and hosts:
+        if depth > 32:
+            raise ConfigError(f"{where}: {path}: groups nest more than 32 deep")
+        variables = dict(inherited, **mapping(group.get("vars"), f"{name}.vars"))
+        hosts = mapping(group.get("hosts"), f"{name}.hosts")
+        if hosts:
             members = []
             for host, host_vars in hosts.items():
-                host_vars = dict(variables, **(host_vars or {}))
+                host_vars = dict(variables, **mapping(host_vars, f"{name}.hosts.{host}"))
                 address = host_vars.get("ansible_host", host)
                 members.append(f"{address}:{host_vars.get('mysql_port', 3306)}")
-            cluster = {k[len("mysqlha_"):]: v for k, v in variables.items() if str(k).startswith("mysqlha_")}
+            cluster = {k[len("mysqlha_"):]: v for k, v in variables.items() if k.startswith("mysqlha_")}
             clusters.append(dict(cluster, name=name, members=members))
-        for child, child_group in (group.get("children") or {}).items():
-            walk(child, child_group, variables)
+        for child, child_group in mapping(group.get("children"), f"{name}.children").items():
+            walk(child, child_group, variables, depth + 1)
 
     if not isinstance(document, dict):
         raise ConfigError(f"{where}: {path} is not a YAML inventory (a mapping of groups)")
@@ -204,9 +215,14 @@ def load_config(path: str, env=None, strict: bool = True) -> Config:
         problems.append(f"{key}: unknown field (fields: {', '.join(sorted(TOP_FIELDS))})")
     interval = attempt(seconds, raw.get("interval", "1s"), "interval", 0.1, 3600) or 1.0
     security_interval = attempt(seconds, raw.get("security_interval", "5m"), "security_interval", 10, 86400) or 300.0
-    http = raw.get("http") or {}
-    listen = attempt(_listen, http.get("listen", "127.0.0.1:9105"), "http.listen") if isinstance(http, dict) else None
-    token = attempt(read_secret, http, "token", "http", False, env) if isinstance(http, dict) else None
+    http = raw.get("http") if raw.get("http") is not None else {}
+    if not isinstance(http, dict):
+        problems.append("http: expected a mapping such as {listen: \"127.0.0.1:9105\"} (listen: off for no HTTP)")
+        http = {}
+    for key in sorted(set(map(str, http)) - HTTP_FIELDS):
+        problems.append(f"http.{key}: unknown field (fields: {', '.join(sorted(HTTP_FIELDS))})")
+    listen = attempt(_listen, http.get("listen", "127.0.0.1:9105"), "http.listen")
+    token = attempt(read_secret, http, "token", "http", False, env)
     raw_clusters = raw.get("clusters") or []
     if not isinstance(raw_clusters, list):
         problems.append("clusters: expected a list")
@@ -230,10 +246,16 @@ def load_config(path: str, env=None, strict: bool = True) -> Config:
                 ((str(n), part(build_channel, str(n), s, env)) for n, s in specs.items()) if channel is not None}
     broken = sorted(set(map(str, specs)) - set(channels))
     tiers, hours = {}, BusinessHours()
+    for key in ("sla", "business_hours"):
+        if raw.get(key) is not None and not isinstance(raw[key], dict):
+            problems.append(f"{key}: expected a mapping")
     try:
-        tiers, hours = parse_sla(raw.get("sla"), set(channels) | set(broken), raw.get("business_hours"))
+        tiers, hours = parse_sla(raw.get("sla") if isinstance(raw.get("sla"), dict) else None, set(channels) | set(broken),
+                                 raw.get("business_hours") if isinstance(raw.get("business_hours"), dict) else None)
     except SlaError as exc:
         problems.append(str(exc))
+    except (TypeError, AttributeError, ValueError) as exc:   # a field of the wrong shape deep inside
+        problems.append(f"sla / business_hours: a field has the wrong type ({type(exc).__name__}: {str(exc)[:120]})")
     rules = raw.get("rules")
     rule_paths = [str(base / str(p)) for p in (rules if isinstance(rules, list) else [rules])] if rules else []
     if raw_clusters and not clusters:
@@ -243,4 +265,4 @@ def load_config(path: str, env=None, strict: bool = True) -> Config:
     return Config(path=str(source), interval=interval, rules=rule_paths, state_dir=str(base / str(raw.get("state_dir", "state"))),
                   listen=listen, api_token=token, clusters=clusters, channels=channels, tiers=tiers,
                   business_hours=hours, security_interval=security_interval,
-                  max_workers=int(raw.get("max_workers", 64)), degraded=degraded, broken_channels=broken)
+                  degraded=degraded, broken_channels=broken)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import hmac
 import json
 import logging
+import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING
@@ -60,13 +61,15 @@ def handler_for(service: Service) -> type[BaseHTTPRequestHandler]:
                 length = int(self.headers.get("Content-Length") or 0)
             except ValueError:
                 raise ApiError(400, "bad Content-Length") from None
+            if length < 0:
+                raise ApiError(400, "bad Content-Length")
             if length > MAX_BODY:
                 raise ApiError(413, f"request body over {MAX_BODY} bytes")
             raw = self.rfile.read(length) if length else b"{}"
             try:
                 data = json.loads(raw or b"{}")
-            except ValueError:
-                raise ApiError(400, "the body is not JSON") from None
+            except (ValueError, RecursionError):
+                raise ApiError(400, "the body is not JSON (or nests too deep)") from None
             if not isinstance(data, dict):
                 raise ApiError(400, "the body must be a JSON object")
             return data
@@ -106,6 +109,8 @@ def handler_for(service: Service) -> type[BaseHTTPRequestHandler]:
                 raise ApiError(404, f"no such endpoint: {method} {url.path[:100]}")
             except ApiError as exc:
                 return self._json(exc.status, {"error": str(exc)})
+            except (UnicodeError, RecursionError) as exc:   # a lone surrogate, a structure too deep
+                return self._json(400, {"error": f"bad request: {type(exc).__name__}"})
             except Exception as exc:  # noqa: BLE001 - a bad request never takes the daemon down
                 LOG.exception("HTTP %s %s failed", method, url.path[:100])
                 return self._json(500, {"error": f"{type(exc).__name__}: {str(exc)[:200]}"})
@@ -122,9 +127,17 @@ def handler_for(service: Service) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request, client_address):
+        """A client that went away mid-answer is one debug line, not a traceback on stderr."""
+        LOG.debug("HTTP client %s: %s", client_address[0] if client_address else "?", sys.exc_info()[1])
+
+
 class HttpServer:
     def __init__(self, service: Service, host: str, port: int):
-        self.httpd = ThreadingHTTPServer((host, port), handler_for(service))
+        self.httpd = _Server((host, port), handler_for(service))
         self.httpd.daemon_threads = True
         self.address = self.httpd.server_address
         self._thread = threading.Thread(target=self.httpd.serve_forever, name="http", daemon=True)

@@ -116,12 +116,14 @@ class TargetPoller:
     # ---- the thread -------------------------------------------------------------
     def _run(self) -> None:
         while not self._stop:
-            watched = [self._wake_r]
+            # poll(), not select(): a daemon with hundreds of targets has descriptors past 1024.
+            watcher = select.poll()
+            watcher.register(self._wake_r, select.POLLIN)
             fd = self._session.fileno() if self._session is not None else -1
             if fd >= 0:
-                watched.append(fd)
+                watcher.register(fd, select.POLLIN)
             try:
-                ready, _w, _x = select.select(watched, [], [], 5.0)
+                ready = [ready_fd for ready_fd, _event in watcher.poll(5000)]
             except (OSError, ValueError):   # the session's socket went away under us
                 ready = []
                 self._close()

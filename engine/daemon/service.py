@@ -9,9 +9,13 @@ alert, silences.  Nothing secret is ever written there.
 """
 from __future__ import annotations
 
+import errno
 import logging
 import os
+import resource
 import signal
+import sqlite3
+import stat
 import threading
 import time
 import uuid
@@ -19,31 +23,73 @@ import uuid
 from ansible_collections.dbaops.mysql_ha.engine.alerts.store import AlertStore, iso
 from ansible_collections.dbaops.mysql_ha.engine.daemon.config import Config, seconds
 from ansible_collections.dbaops.mysql_ha.engine.daemon.http import ApiError, HttpServer
-from ansible_collections.dbaops.mysql_ha.engine.daemon.monitor import Monitor
+from ansible_collections.dbaops.mysql_ha.engine.daemon.monitor import Monitor, in_shard
 from ansible_collections.dbaops.mysql_ha.engine.daemon.outbox import Outbox, Router, open_db
 from ansible_collections.dbaops.mysql_ha.engine.reload import RuleReloader
 from ansible_collections.dbaops.mysql_ha.engine.rules.loader import PACKAGED_RULES
+from ansible_collections.dbaops.mysql_ha.plugins.module_utils.errors import ConfigError
 
 LOG = logging.getLogger("mysqlha.run")
 MAX_SILENCE = 30 * 86400
 
 
+FDS_PER_TARGET = 4      # a connection, a wake-up pipe (2), and a probe or security connection now and then
+
+
+def ensure_descriptors(targets: int) -> None:
+    """Raise the open-files limit to what ``targets`` need, or say why it cannot be."""
+    needed = targets * FDS_PER_TARGET + 256
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft >= needed:
+        return
+    if hard != resource.RLIM_INFINITY and hard < needed:
+        raise ConfigError(f"clusters: {targets} targets need about {needed} open files, but the hard limit is {hard} "
+                          f"(raise it: ulimit -Hn, LimitNOFILE= in a systemd unit), or split them with --shard")
+    resource.setrlimit(resource.RLIMIT_NOFILE, (needed, hard))
+
+
+def prepare_state(state_dir: str) -> str:
+    """``state_dir/state.db``, a regular file of ours (mode 0600); never through a symlink."""
+    try:
+        os.makedirs(state_dir, mode=0o700, exist_ok=True)
+        path = os.path.join(state_dir, "state.db")
+        fd = os.open(path, os.O_CREAT | os.O_RDWR | os.O_NOFOLLOW | os.O_NONBLOCK, 0o600)
+        try:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                raise ConfigError(f"state_dir: {path} is not a regular file")
+            os.fchmod(fd, 0o600)
+        finally:
+            os.close(fd)
+    except OSError as exc:
+        why = "a symlink (the state is never written through one)" if exc.errno == errno.ELOOP else exc.strerror
+        raise ConfigError(f"state_dir: {os.path.join(state_dir, 'state.db')}: {why}") from None
+    return path
+
+
 class Service:
     def __init__(self, config: Config, shard: tuple[int, int] | None = None):
         self.config = config
-        os.makedirs(config.state_dir, mode=0o700, exist_ok=True)
-        self.db_path = os.path.join(config.state_dir, "state.db")
-        fd = os.open(self.db_path, os.O_CREAT | os.O_RDWR, 0o600)
-        os.close(fd)
+        ensure_descriptors(sum(len(c.members) for c in config.clusters if in_shard(c.name, shard)))
+        self.db_path = prepare_state(config.state_dir)
         rules = config.rules or (["rules"] if os.path.isdir("rules") else [str(PACKAGED_RULES)])
         self.reloader = RuleReloader(rules)
-        self.store = AlertStore(self.db_path)
-        self.outbox = Outbox(self.db_path, config.channels)
+        try:
+            self.store = AlertStore(self.db_path)
+            self.outbox = Outbox(self.db_path, config.channels)
+        except sqlite3.Error as exc:
+            raise ConfigError(f"state_dir: {self.db_path} is not a usable mysqlha state database ({exc}); "
+                              "move it away to start with an empty state") from None
         resend = {name: float(channel.resend_seconds) for name, channel in config.channels.items()
                   if getattr(channel, "resend_seconds", None)}
         self.router = Router(self.outbox, config.tiers, config.business_hours, resend)
         self.monitor = Monitor(config, self.reloader, self.store, self.router, shard)
-        self.http = HttpServer(self, *config.listen) if config.listen else None
+        self.http = None
+        if config.listen:
+            try:
+                self.http = HttpServer(self, *config.listen)
+            except (OSError, OverflowError) as exc:
+                raise ConfigError(f"http.listen {config.listen[0]}:{config.listen[1]}: "
+                                  f"{getattr(exc, 'strerror', None) or exc}") from None
         self.started_at = time.time()
         self._stopping = threading.Event()
 

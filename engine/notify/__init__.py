@@ -33,8 +33,8 @@ def build_channel(name: str, spec: object, env=None) -> Channel:
     if not isinstance(spec, dict):
         raise ConfigError(f"channels.{name}: expected a mapping with a type, got {type(spec).__name__}")
     kind = spec.get("type")
-    if kind not in CHANNEL_TYPES:
-        raise ConfigError(f"channels.{name}.type: unknown channel type {kind!r} "
+    if not isinstance(kind, str) or kind not in CHANNEL_TYPES:
+        raise ConfigError(f"channels.{name}.type: unknown channel type {str(kind)[:40]!r} "
                           f"(types: {', '.join(sorted(CHANNEL_TYPES))})")
     module_name, class_name = CHANNEL_TYPES[kind].split(":")
     module = importlib.import_module(f"{__name__}.{module_name}")

@@ -262,7 +262,11 @@ def read_yaml(path: Path, errors: list[str]) -> tuple[dict | None, yaml.Node | N
     except OSError as exc:
         errors.append(f"{path}:0: cannot read: {exc.strerror or exc}")
         return None, None, b""
-    loader = _BoundedLoader(text)
+    try:
+        loader = _BoundedLoader(text)
+    except yaml.YAMLError as exc:   # the reader refuses the text itself: a NUL or another control character
+        errors.append(f"{path}:0: YAML error: {str(exc)[:200]}")
+        return None, None, data
     try:
         node = loader.get_single_node()
         if node is not None and _expanded_size(node) > MAX_YAML_NODES:

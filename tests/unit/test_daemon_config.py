@@ -117,3 +117,50 @@ def test_run_still_refuses_a_config_with_nothing_it_can_watch(tmp_path):
     config = base(clusters=[{"name": "broken", "members": ["db:notaport"]}])
     with pytest.raises(ConfigError, match="not one of them can be watched"):
         load_config(write(tmp_path, config), env={"HOOK": "h"}, strict=False)
+
+
+@pytest.mark.parametrize("changes, says", [
+    ({"http": {"listen": "127.0.0.1:9105", "token_enb": "X"}}, "http.token_enb: unknown field"),
+    ({"http": [1, 2]}, "http: expected a mapping"),
+    ({"sla": [1]}, "sla: expected a mapping"),
+    ({"sla": {"P0": {"channels": 5}}}, "sla.P0.channels: expected a list"),
+    ({"business_hours": {"days": 5, "utc_offset": "+99:99"}}, "business_hours.utc_offset"),
+    ({"channels": {"x": {"type": ["webhook"]}}}, "channels.x.type: unknown channel type"),
+    ({"max_workers": [1]}, "max_workers: unknown field"),
+    ({"clusters": [{"name": "p", "members": [None]}]}, r"clusters\[0\]\.members\[0\]: expected host:port"),
+])
+def test_fields_of_the_wrong_shape_are_named_never_a_traceback(tmp_path, changes, says):
+    with pytest.raises(ConfigError, match=says):
+        load_config(write(tmp_path, base(**changes)), env={"DB_PW": SECRET, "HOOK": "h"})
+
+
+def test_a_nul_byte_and_a_hostile_inventory_are_named(tmp_path):
+    (tmp_path / "engine.yml").write_bytes(b"interval: 1s\x00\n")
+    with pytest.raises(ConfigError, match="YAML error"):
+        load_config(str(tmp_path / "engine.yml"), env={})
+    (tmp_path / "hosts.yml").write_text(yaml.safe_dump({"all": {"vars": [1], "hosts": {"a": None}}}))
+    with pytest.raises(ConfigError, match="all.vars is not a mapping"):
+        load_config(write(tmp_path, {"inventory": "hosts.yml"}), env={})
+
+
+def test_the_state_file_is_ours_a_regular_file_never_a_symlink(tmp_path):
+    import os
+
+    from ansible_collections.dbaops.mysql_ha.engine.daemon.service import prepare_state
+
+    state = tmp_path / "state"
+    path = prepare_state(str(state))
+    assert os.stat(path).st_mode & 0o777 == 0o600
+    os.chmod(path, 0o644)
+    prepare_state(str(state))
+    assert os.stat(path).st_mode & 0o777 == 0o600
+    os.unlink(path)
+    outside = tmp_path / "outside.db"
+    os.symlink(outside, path)
+    with pytest.raises(ConfigError, match="a symlink"):
+        prepare_state(str(state))
+    assert not outside.exists()
+    os.unlink(path)
+    os.mkfifo(path)
+    with pytest.raises(ConfigError, match="not a regular file"):
+        prepare_state(str(state))

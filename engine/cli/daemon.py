@@ -60,6 +60,9 @@ def run_daemon(args: argparse.Namespace) -> int:
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     shard = parse_shard(args.shard)
     config = load_config(args.config, strict=args.check)
+    if config.listen and not config.api_token and config.listen[0] not in ("127.0.0.1", "::1", "localhost"):
+        print(f"mysqlha run: warning: the API listens on {config.listen[0]} without a token: anyone who reaches it "
+              "can ack and silence alerts (set http.token_env)", file=sys.stderr)
     for problem in config.degraded:
         print(f"mysqlha run: error: {problem} (left out; the rest is watched; fix it and restart)", file=sys.stderr)
     watched = [c for c in config.clusters if in_shard(c.name, shard)]

@@ -240,6 +240,8 @@ class Router:
                             touched.add(channel)
                             added += 1
                     done = 1 if alert["state"] == "resolved" else 0
+                    if not done and key in open_ledgers and _ledger_text(ledger) == open_ledgers[key]:
+                        continue   # nothing new for this alert: no write
                     db.execute("INSERT OR REPLACE INTO ledgers (fingerprint, alert_id, ledger, done) VALUES (?, ?, ?, ?)",
                                (alert["fingerprint"], alert["id"], _ledger_text(ledger), done))
                 added += self._resend(alerts, now, touched, silences)

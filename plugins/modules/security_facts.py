@@ -323,7 +323,9 @@ ansible_facts:
           returned: always
           type: dict
         controls:
-          description: 'control id -> {status: pass|fail|unknown, evidence}.'
+          description: 'control id -> {status, evidence, title, severity, remediation, references}: every
+            control of the server''s flavor, whatever its status (facts from before 0.3.0 carry status
+            and evidence only).'
           returned: always
           type: dict
         findings:
@@ -353,7 +355,8 @@ ansible_facts:
               returned: always
               type: str
             references:
-              description: cis_mysql_8 section, devsec control id.
+              description: 'Benchmark sections: cis_mysql_8 (CIS Oracle MySQL 8.0), cis_mariadb_10_11
+                (CIS MariaDB 10.11, MariaDB servers only), devsec (dev-sec mysql-baseline control id).'
               returned: always
               type: dict
         collection:
@@ -429,6 +432,7 @@ ansible_facts:
                 facts older than --max-age as a member that did not report. Null when not applicable.
               returned: always
               type: float
+
 """
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib

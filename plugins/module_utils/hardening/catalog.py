@@ -16,9 +16,17 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-__all__ = ["Control", "CONTROLS", "SEVERITIES", "control_by_id", "evaluate_controls"]
+__all__ = ["BENCHMARKS", "Control", "CONTROLS", "SEVERITIES", "STATUSES", "control_by_id", "evaluate_controls",
+           "references_for"]
 
 SEVERITIES = ("critical", "high", "medium", "low")
+STATUSES = ("pass", "fail", "unknown", "skipped")
+# The benchmarks the references cite (reference key -> benchmark and version), for reports.
+BENCHMARKS = {
+    "cis_mysql_8": "CIS Oracle MySQL Community Server 8.0 Benchmark",
+    "cis_mariadb_10_11": "CIS MariaDB 10.11 Benchmark v1.0.0",
+    "devsec": "DevSec MySQL Baseline (dev-sec/mysql-baseline)",
+}
 # Accounts the server makes for itself, locked and without a password by design.
 SYSTEM_ACCOUNTS = frozenset(["mariadb.sys", "mysql.sys", "mysql.session", "mysql.infoschema"])
 LOCAL_HOSTS = frozenset(["localhost", "127.0.0.1", "::1"])
@@ -293,10 +301,19 @@ def control_by_id(control_id):
         raise KeyError("unknown control %r; known controls: %s" % (control_id, ", ".join(sorted(_BY_ID))))
 
 
+def references_for(control, flavor):
+    """The control's references that apply to a server of this flavor: CIS MariaDB sections on
+    MariaDB only (next to the CIS MySQL one), CIS MySQL and dev-sec everywhere."""
+    return dict((k, v) for k, v in control.references.items()
+                if not (k.startswith("cis_mariadb") and flavor not in (None, "mariadb")))
+
+
 def evaluate_controls(facts, skip=None):
     """Run every control's check; returns (results, findings).
 
-    ``results``: {control id: {status, evidence}} for every control;
+    ``results``: {control id: {status, evidence, title, severity, remediation, references}} for
+    every control of the server's flavor; status ``pass``, ``fail``, ``unknown`` (the login could
+    not see what it needs) or ``skipped`` (the policy's skip_controls waived it);
     ``findings``: the failed ones with control id, severity, evidence and remediation.
     """
     results = {}
@@ -304,14 +321,20 @@ def evaluate_controls(facts, skip=None):
     flavor = facts.get("flavor")
     skip = set(skip if skip is not None else (facts.get("policy") or {}).get("skip_controls") or ())
     for control in CONTROLS:
-        if control.id in skip or (flavor and flavor not in control.flavors):
+        if flavor and flavor not in control.flavors:
             continue
-        status, evidence = control.check(facts)
-        results[control.id] = {"status": status, "evidence": evidence}
+        if control.id in skip:
+            status, evidence = "skipped", "waived by the policy (skip_controls)"
+        else:
+            status, evidence = control.check(facts)
+        references = references_for(control, flavor)
+        results[control.id] = {"status": status, "evidence": evidence, "title": control.title,
+                               "severity": control.severity, "remediation": control.remediation,
+                               "references": references}
         if status == "fail":
             findings.append({"control": control.id, "title": control.title, "severity": control.severity,
                              "evidence": evidence, "remediation": control.remediation,
-                             "references": dict(control.references)})
+                             "references": dict(references)})
     order = dict((s, i) for i, s in enumerate(SEVERITIES))
     findings.sort(key=lambda f: (order[f["severity"]], f["control"]))
     return results, findings

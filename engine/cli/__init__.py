@@ -1,4 +1,4 @@
-"""The ``mysqlha`` command: one module per command (lab, check, evaluate, ruletest, daemon).
+"""The ``mysqlha`` command: one module per command (lab, check, evaluate, ruletest, report, daemon).
 
 ``main`` is the console script; ``python -m ansible_collections.dbaops.mysql_ha.engine``
 (or ``.engine.cli``) runs it too.  Every failure a user can act on is one line on stderr and
@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ansible_collections.dbaops.mysql_ha.engine.cli import check, daemon, evaluate, lab, ruletest
+from ansible_collections.dbaops.mysql_ha.engine.cli import check, daemon, evaluate, lab, report, ruletest
 from ansible_collections.dbaops.mysql_ha.engine.cli.check import default_rules
 from ansible_collections.dbaops.mysql_ha.engine.cli.evaluate import SEVERITY_ORDER, Exit
 from ansible_collections.dbaops.mysql_ha.engine.cli.lab import lab_inventory
@@ -26,6 +26,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_parser(sub)
     evaluate.add_parser(sub)
     ruletest.add_parser(sub)
+    report.add_parser(sub)
     daemon.add_parsers(sub)
     demo = sub.add_parser("demo", help="the main job on a local lab: facts, a fault, its detection")
     demo.add_argument("--dir", default=None, help="lab directory")
@@ -42,6 +43,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         return evaluate.run_eval(args)
     if args.command == "test":
         return ruletest.run_test(args)
+    if args.command == "report":
+        return report.run_report(args)
     if args.command == "run":
         return daemon.run_daemon(args)
     if args.command in daemon.CLIENT_COMMANDS:

@@ -99,8 +99,11 @@ def _collected_at(facts: dict) -> float:
 
 
 class _Loader:
-    def __init__(self, default_cluster: str, max_age: float | None = DEFAULT_MAX_AGE, now: float | None = None):
+    def __init__(self, default_cluster: str, max_age: float | None = DEFAULT_MAX_AGE, now: float | None = None,
+                 security_alone: bool = False):
         self.default_cluster = default_cluster
+        # Reports: security facts of a server with no replication facts stand on their own.
+        self.security_alone = security_alone
         self.max_age = max_age
         self.now = time.time() if now is None else now
         self.v = _Validators()
@@ -314,6 +317,9 @@ class _Loader:
             data = self.clusters[name]
             data["cluster"] = analyze_cluster(data["members"], name=name, known_primary=data["cluster"].get("primary"))
         for source, address, security in self.loose_security:
+            if address not in home and self.security_alone:
+                self._cluster(self.default_cluster)["security"][address] = security
+                continue
             if address not in home:
                 self.errors.append(f"{source}: mysql_security facts of {address} match no member of any cluster; "
                                    "pass its replication_facts or topology_facts result too")
@@ -323,15 +329,18 @@ class _Loader:
             if data["cluster"] is None:
                 data["cluster"] = analyze_cluster(data["members"], name=name)
         self._expire_stale()
-        if not any(data["members"] for data in self.clusters.values()):
+        if self.security_alone:
+            if not any(data["members"] or data["security"] for data in self.clusters.values()):
+                self.errors.append("no facts to report on: every input was unusable")
+        elif not any(data["members"] for data in self.clusters.values()):
             self.errors.append("no member facts to evaluate: every input was unusable or held security facts only")
         return LoadedFacts({"clusters": self.clusters}, self.warnings.closed(), self.errors.closed())
 
 
 def facts_from_documents(documents: list, default_cluster: str = "default",
-                         max_age: float | None = DEFAULT_MAX_AGE) -> LoadedFacts:
+                         max_age: float | None = DEFAULT_MAX_AGE, security_alone: bool = False) -> LoadedFacts:
     """Facts already in memory (registered module results, ansible_facts), loaded as from files."""
-    loader = _Loader(default_cluster, max_age)
+    loader = _Loader(default_cluster, max_age, security_alone=security_alone)
     for index, document in enumerate(documents):
         loader.absorb(document, f"facts[{index}]")
     return loader.finish()
@@ -378,9 +387,9 @@ def _read_json(path: Path, loader: _Loader, in_directory: bool = False) -> None:
 
 
 def load_facts(paths: list[str], default_cluster: str = "default", max_age: float | None = DEFAULT_MAX_AGE,
-               now: float | None = None) -> LoadedFacts:
+               now: float | None = None, security_alone: bool = False) -> LoadedFacts:
     """Facts from files and fact-cache directories; unusable files are listed in ``errors``."""
-    loader = _Loader(default_cluster, max_age, now)
+    loader = _Loader(default_cluster, max_age, now, security_alone=security_alone)
     for raw in paths:
         path = Path(raw)
         try:

@@ -1,0 +1,74 @@
+"""Compliance audit reports from security (and replication) facts: ``mysqlha report`` and
+the ``compliance_report`` action.
+
+``make_report(loaded, previous)`` builds the report (engine/report/model.py);
+``render(report, fmt)`` writes it as html, md, csv, json or junit.
+"""
+from __future__ import annotations
+
+from ansible_collections.dbaops.mysql_ha.engine.report.model import (
+    REPORT_FORMAT,
+    ReportError,
+    build_report,
+    check_previous,
+    failing_at_or_above,
+)
+from ansible_collections.dbaops.mysql_ha.engine.report.render_html import render_html
+from ansible_collections.dbaops.mysql_ha.engine.report.render_text import render_csv, render_json, render_junit, render_markdown
+
+__all__ = ["FORMATS", "REPORT_FORMAT", "ReportError", "build_report", "check_previous", "failing_at_or_above",
+           "format_for_path", "read_previous", "render", "write_atomically"]
+
+FORMATS = {"html": render_html, "md": render_markdown, "csv": render_csv, "json": render_json, "junit": render_junit}
+SUFFIXES = {".html": "html", ".htm": "html", ".md": "md", ".markdown": "md", ".csv": "csv", ".json": "json", ".xml": "junit"}
+MAX_PREVIOUS_BYTES = 64 * 1024 * 1024
+
+
+def render(report: dict, fmt: str) -> str:
+    return FORMATS[fmt](report)
+
+
+def format_for_path(path: str) -> str | None:
+    """The format a file name asks for (report.html -> html, junit.xml -> junit), or None."""
+    lowered = path.lower()
+    return next((fmt for suffix, fmt in SUFFIXES.items() if lowered.endswith(suffix)), None)
+
+
+def read_previous(path: str) -> dict:
+    """A previous JSON report, checked; ReportError names the file and what is wrong."""
+    import json
+    import os
+    import stat
+
+    try:
+        info = os.stat(path)
+        if not stat.S_ISREG(info.st_mode):
+            raise ReportError("%s: not a regular file" % path)
+        if info.st_size > MAX_PREVIOUS_BYTES:
+            raise ReportError("%s: %d bytes; a previous report is limited to %d" % (path, info.st_size, MAX_PREVIOUS_BYTES))
+        with open(path, encoding="utf-8") as handle:
+            document = json.load(handle)
+    except OSError as exc:
+        raise ReportError("%s: cannot read: %s" % (path, exc.strerror or exc))
+    except (ValueError, RecursionError) as exc:  # JSONDecodeError, UnicodeDecodeError
+        raise ReportError("%s: not JSON (%s)" % (path, str(exc)[:160]))
+    try:
+        return check_previous(document)
+    except ReportError as exc:
+        raise ReportError("%s: %s" % (path, exc))
+
+
+def write_atomically(path: str, text: str) -> None:
+    """Write a report file so a reader never sees half of it and a failed run leaves the old one."""
+    import os
+    import tempfile
+
+    handle, temporary = tempfile.mkstemp(prefix=".mysqlha-report-", dir=os.path.dirname(os.path.abspath(path)))
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
+            out.write(text)
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, path)
+    except BaseException:
+        os.unlink(temporary)
+        raise

@@ -1,0 +1,42 @@
+"""docs/reference/ is generated from rules/, the controls catalogue, the JSON Schemas and the
+modules' DOCUMENTATION: a change to any of them without regenerating fails here."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO / "scripts"))
+import gen_docs  # noqa: E402
+
+
+@pytest.mark.parametrize("page", sorted(gen_docs.PAGES))
+def test_reference_page_matches_its_source(page):
+    on_disk = (REPO / "docs" / "reference" / page).read_text()
+    assert on_disk == gen_docs.PAGES[page](), f"docs/reference/{page} is stale: run python3 scripts/gen_docs.py"
+
+
+def test_every_default_rule_and_control_has_its_own_section():
+    import yaml
+
+    from ansible_collections.dbaops.mysql_ha.plugins.module_utils.hardening.catalog import CONTROLS
+
+    rules = (REPO / "docs" / "reference" / "rules.md").read_text()
+    for path in (REPO / "rules").glob("*.yml"):
+        for rule in yaml.safe_load(path.read_text())["rules"]:
+            assert f"\n### {rule['id']}\n" in rules, rule["id"]
+    controls = (REPO / "docs" / "reference" / "controls.md").read_text()
+    for control in CONTROLS:
+        assert f"\n## {control.id}\n" in controls, control.id
+
+
+def test_a_changed_rule_makes_the_page_stale(tmp_path, monkeypatch):
+    copy = tmp_path / "rules"
+    copy.mkdir()
+    for path in (REPO / "rules").glob("*.yml"):
+        (copy / path.name).write_text(path.read_text().replace("severity: P1", "severity: P2", 1))
+    monkeypatch.setattr(gen_docs, "REPO", tmp_path)
+    (tmp_path / "docs" / "reference").mkdir(parents=True)
+    assert gen_docs.rules_page() != (REPO / "docs" / "reference" / "rules.md").read_text()

@@ -76,7 +76,7 @@ def installed(tmp_path_factory) -> Installed:
     work = base / "work"
     work.mkdir()
     where = _run([env_dir / "bin" / "python", "-c",
-                  "import ansible_collections.dbaops.mysql_ha.engine.demo as m, os; print(os.path.dirname(os.path.dirname(m.__file__)))"],
+                  "import ansible_collections.dbaops.mysql_ha.engine as m, os; print(os.path.dirname(os.path.dirname(m.__file__)))"],
                  cwd=str(work), env={"PATH": "/usr/bin:/bin", "HOME": str(home)})
     assert where.returncode == 0, where.stderr
     package = Path(where.stdout.strip())

@@ -4,8 +4,10 @@ fed whatever Ansible wrote."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
+from pathlib import Path
 
 import pytest
 import yaml
@@ -39,18 +41,37 @@ def test_installed_collection_lists_its_roles(installed):
     assert "dbaops.mysql_ha.monitor_user" in proc.stdout and "dbaops.mysql_ha.hardening" in proc.stdout
 
 
-def test_installed_demo_detects_each_fault_and_stops_its_servers(installed, tmp_path):
+def test_installed_demo_tells_the_whole_story_and_stops_everything_it_started(installed, tmp_path):
     lab_dir = tmp_path / "lab"
     proc = installed.run("mysqlha", "demo", "--dir", lab_dir, timeout=900)
     out = proc.stdout
     assert proc.returncode == 0, out[-3000:] + proc.stderr[-3000:]
-    sections = out.split("\n== ")
-    verdicts = [s.splitlines()[1].split()[1] for s in sections[1:] if "analysis:" in s]
-    assert verdicts == ["ok", "replication_stopped", "errant_gtid", "primary_hung", "primary_dead"]
-    assert "Compliance of the primary" in out and "P1 firing  replica_sql_thread_stopped" in out
-    assert "P0 firing  primary_hung" in out and "P0 firing  primary_dead" in out
-    assert "P0 firing  primary_dead" not in sections[-2]          # the frozen primary is never called dead
+    assert re.findall(r"^   analysis: (\S+)", out, re.M) == ["ok", "replication_stopped", "errant_gtid", "primary_hung",
+                                                               "primary_dead"]
+    steps = out.split("\n[")
+    assert [s.split("]")[0].split()[0] for s in steps[1:]] == [f"{n}/8" for n in range(1, 9)]   # the progress
+    # every alert reached the live monitor's webhook, signed
+    webhook = re.findall(r"^   webhook: (P\d) (\S+) (\S+) on .*\((.*)\)$", out, re.M)
+    assert [(p, rule, state) for p, rule, state, _ in webhook] == [
+        ("P1", "replica_sql_thread_stopped", "firing"), ("P1", "replica_sql_thread_stopped", "resolved"),
+        ("P1", "errant_gtid", "firing"), ("P0", "primary_hung", "firing"), ("P0", "primary_hung", "resolved"),
+        ("P0", "primary_dead", "firing")]
+    assert {signature for *_, signature in webhook} == {"signature verified"}
+    frozen = next(s for s in steps if s and "primary frozen" in s.splitlines()[0])
+    assert "primary_dead" not in frozen                       # the frozen primary is never called dead
+    assert "compliance of the primary" in out and "hardening (check mode, nothing changed)" in out
+    for suffix in (".html", ".md", ".junit.xml", ".json"):
+        assert (lab_dir / "report" / ("compliance" + suffix)).stat().st_size > 1000
     assert all(row["state"] == "stopped" for row in Lab(str(lab_dir)).status())
+    config = str(lab_dir / "monitor" / "engine.yml").encode()
+    assert not [p for p in Path("/proc").iterdir() if p.name.isdigit() and _cmdline(p).find(config) >= 0]
+
+
+def _cmdline(process: Path) -> bytes:
+    try:
+        return (process / "cmdline").read_bytes()
+    except OSError:
+        return b""
 
 
 def _play(installed, tasks, variables, name="play") -> subprocess.CompletedProcess:

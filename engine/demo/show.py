@@ -1,29 +1,20 @@
-"""``mysqlha demo``: the main job on a local lab, start to finish.
-
-1. start a real MariaDB primary with two GTID replicas (``mysqlha lab up``);
-2. gather facts with the collection through ansible-playbook, analyse the cluster,
-   evaluate the default rules and show the primary's compliance findings;
-3. inject faults one at a time (SQL thread stopped, errant transaction, primary frozen,
-   primary killed) and show each being detected;
-4. stop every server it started, whatever happened.
-"""
+"""What the demo prints: the cluster as the collection's playbooks see it, the hardening plan
+and the compliance report."""
 from __future__ import annotations
-
-import time
 
 from ansible_collections.dbaops.mysql_ha.engine.ansible_run import PLAYBOOKS, run_playbook
 from ansible_collections.dbaops.mysql_ha.engine.cli import lab_inventory
 from ansible_collections.dbaops.mysql_ha.engine.lab import Lab, LabError
 
 
-def _analyse(lab: Lab, title: str) -> dict:
+def analyse(lab: Lab, title: str) -> dict:
     """Gather and evaluate through ansible-playbook; print the verdict, members and alerts."""
     proc, result = run_playbook(PLAYBOOKS / "lab_topology.yml", dict(lab_inventory(lab), connect_timeout=2))
     if proc.returncode != 0 or not result:
         raise LabError(f"ansible-playbook failed ({proc.returncode}):\n{proc.stdout[-2000:]}\n{proc.stderr[-2000:]}")
     cluster = result["cluster"]
     names = {v: k for k, v in lab_inventory(lab)["mysqlha_nodes"].items()}
-    print(f"\n== {title}")
+    print(f"   {title}")
     print(f"   analysis: {cluster['analysis']['code']}   (all findings: {', '.join(cluster['analysis']['codes'])})")
     for code, detail in cluster["analysis"]["details"].items():
         print(f"     - {code}: {detail}")
@@ -48,62 +39,44 @@ def _analyse(lab: Lab, title: str) -> dict:
     return result
 
 
-def _compliance(result: dict) -> None:
+def compliance(result: dict) -> None:
     security = result.get("security")
     if not security:
         return
     findings = security["findings"]
     counts = {s: sum(1 for f in findings if f["severity"] == s) for s in ("critical", "high", "medium", "low")}
     passed = sum(1 for c in security["controls"].values() if c["status"] == "pass")
-    print(f"\n== Compliance of the primary (security_facts): {passed} of {len(security['controls'])} controls pass; "
+    print(f"   compliance of the primary (security_facts): {passed} of {len(security['controls'])} controls pass; "
           f"findings: " + ", ".join(f"{n} {s}" for s, n in counts.items() if n))
     for finding in findings:
         refs = ", ".join(f"{k} {v}" for k, v in finding["references"].items())
         print(f"     {finding['severity']:<8} {finding['control']:<26} {finding['evidence'][:70]:<70}  [{refs[:60]}]")
 
 
-def run_demo(directory: str | None = None, keep: bool = False) -> int:
-    lab = Lab(directory)
-    started = time.monotonic()
-    print(f"Starting a MariaDB lab (primary + 2 GTID replicas) in {lab.base} ...")
-    lab.up(replicas=2)
-    print(f"   up in {lab.topology['seconds_to_start']}s: "
-          + ", ".join(f"{n.name}={n.address}" for n in lab.nodes))
-    try:
-        with lab.session("primary") as primary:
-            primary.execute("CREATE DATABASE IF NOT EXISTS shop")
-            primary.execute("CREATE TABLE IF NOT EXISTS shop.orders (id INT PRIMARY KEY, note VARCHAR(40))")
-            primary.execute("INSERT INTO shop.orders VALUES (1, 'first'), (2, 'second')")
-        lab.wait_replicating(lab.by_role("replica"))
-        time.sleep(0.5)
-        _compliance(_analyse(lab, "Healthy cluster"))
+def lab_compliance(lab: Lab) -> dict:
+    """Run playbooks/lab_compliance.yml: the hardening plan (check mode) and the report."""
+    proc, result = run_playbook(PLAYBOOKS / "lab_compliance.yml", lab_inventory(lab))
+    if proc.returncode != 0 or not result:
+        raise LabError(f"ansible-playbook failed ({proc.returncode}):\n{proc.stdout[-2000:]}\n{proc.stderr[-2000:]}")
+    return result
 
-        with lab.session("replica1") as replica:
-            replica.execute("STOP SLAVE SQL_THREAD")
-        _analyse(lab, "Fault 1: SQL thread stopped on replica1 (STOP SLAVE SQL_THREAD)")
-        with lab.session("replica1") as replica:
-            replica.execute("START SLAVE SQL_THREAD")
 
-        with lab.session("replica2") as replica:
-            replica.execute("SET GLOBAL read_only = 0")
-            replica.execute("INSERT INTO shop.orders VALUES (99, 'written on a replica')")
-            replica.execute("SET GLOBAL read_only = 1")
-        _analyse(lab, "Fault 2: a transaction written directly on replica2 (errant GTID)")
+def hardening_plan(plan: dict) -> None:
+    controls = plan["controls"]
+    changing = {k: v for k, v in controls.items() if v["status"] in ("changed", "needs_restart")}
+    print(f"   hardening (check mode, nothing changed): {len(changing)} of {len(controls)} controls would change")
+    for control, entry in sorted(changing.items()):
+        print(f"     {entry['status']:<13} {control:<20} {entry.get('summary', '')[:100]}")
+    others = sorted(k for k, v in controls.items() if v["status"] not in ("changed", "needs_restart"))
+    print("     already ok / left alone: " + ", ".join(f"{k} ({controls[k]['status']})" for k in others))
 
-        lab.freeze("primary")
-        time.sleep(1)
-        _analyse(lab, "Fault 3: primary frozen with SIGSTOP (hung, not dead: no automatic failover)")
-        lab.thaw("primary")
-        time.sleep(1)
 
-        lab.kill("primary")
-        time.sleep(1.5)
-        _analyse(lab, "Fault 4: primary killed with SIGKILL (the replicas confirm it is gone)")
-    finally:
-        if keep:
-            print(f"\nLab left running; stop it with: mysqlha lab down --dir {lab.base}")
-        else:
-            stopped = lab.down()
-            print(f"\nStopped the lab servers: {', '.join(stopped) or 'none were running'}")
-    print(f"Demo finished in {time.monotonic() - started:.1f}s.")
-    return 0
+def report(result: dict) -> None:
+    summary = result["summary"]
+    status = summary["status"]
+    print(f"   {summary['hosts']} servers, {summary['checks']} checks: {status['pass']} pass, {status['fail']} fail, "
+          f"{status['unknown']} unknown; failing: "
+          + ", ".join(f"{summary['failing_by_severity'][s]} {s}" for s in ("critical", "high", "medium", "low")
+                      if summary["failing_by_severity"].get(s)))
+    for fmt, path in sorted(result["files"].items()):
+        print(f"     {fmt:<6} {path}")

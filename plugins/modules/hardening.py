@@ -217,6 +217,16 @@ def write_atomically(path, text):
     os.rename(tmp, path)
 
 
+def diff_text(value):
+    """A control's before/after as the facts show it: ``key: value`` lines, one list item a line."""
+    if isinstance(value, dict):
+        return "".join("%s: %s\n" % (k, ", ".join(map(str, v)) if isinstance(v, (list, tuple)) else v)
+                       for k, v in sorted(value.items()))
+    if isinstance(value, (list, tuple)):
+        return "".join("- %s\n" % (v,) for v in value) or "(none)\n"
+    return "%s\n" % ("(not set)" if value is None else value,)
+
+
 def controls_report(effective, actions, refused=None):
     """Control id -> {status, summary, statements, ...} for the result."""
     controls = dict((c, {"status": "ok" if effective[c]["enabled"] else "disabled"}) for c in DEFAULT_PROFILE)
@@ -349,7 +359,7 @@ def main():
         result["fragment"] = {"path": fragment_path, "content": fragment_after}
     if module._diff:
         diff = [{"before_header": "%s (%s)" % (a.control, params.address), "after_header": "%s (%s)" % (a.control, params.address),
-                 "before": "%s\n" % (a.before,), "after": "%s\n" % (a.after,)} for a in actions]
+                 "before": diff_text(a.before), "after": diff_text(a.after)} for a in actions]
         if fragment_changed:
             diff.append({"before_header": fragment_path, "after_header": fragment_path,
                          "before": fragment_before, "after": fragment_after})

@@ -89,7 +89,7 @@ grants:
   returned: always
   type: dict
 statements:
-  description: Statements run (or, in check mode, that would run), without passwords.
+  description: Statements run (or, in check mode, that would run) with their values in place; passwords shown as '***'.
   returned: always
   type: list
   elements: str
@@ -112,6 +112,7 @@ from ansible_collections.dbaops.mysql_ha.plugins.module_utils.hardening.monitor 
     refuse_tls_without_server_tls,
 )
 from ansible_collections.dbaops.mysql_ha.plugins.module_utils.hardening.plan import HardeningError
+from ansible_collections.dbaops.mysql_ha.plugins.module_utils.sqltext import statement_text
 
 
 def describe(account):
@@ -171,7 +172,7 @@ def main():
         module.fail_json(msg=str(exc))
     except MysqlhaError as exc:
         module.fail_json(msg=str(exc), reachability=getattr(exc, "kind", "error"))
-    result = dict(changed=bool(statements), statements=[sql.replace("%s", "?") for sql, _args in statements])
+    result = dict(changed=bool(statements), statements=[statement_text(sql, args) for sql, args in statements])
     shown = after
     if module.check_mode and desired is not None:
         shown = {"grants": desired, "require": "SSL" if module.params["require_tls"] else "NONE",

@@ -116,5 +116,5 @@ def test_making_an_existing_plain_account_require_tls_warns_that_plain_clients_a
     with lab.session("primary") as admin:
         admin.execute("CREATE USER 'plain_monitor'@'127.0.0.1' IDENTIFIED BY %s", (PASSWORD,))
     result, _output = run_module("monitor_user", admin_args(lab, name="plain_monitor", host="127.0.0.1"))
-    assert result["changed"] is True and "ALTER USER ?@? REQUIRE SSL" in result["statements"]
+    assert result["changed"] is True and "ALTER USER 'plain_monitor'@'127.0.0.1' REQUIRE SSL" in result["statements"]
     assert any("'plain_monitor'@'127.0.0.1' now requires TLS" in w for w in result.get("warnings", [])), result

@@ -23,6 +23,7 @@ from contextlib import contextmanager
 from ansible_collections.dbaops.mysql_ha.plugins.module_utils.errors import MysqlhaError
 from ansible_collections.dbaops.mysql_ha.plugins.module_utils.hardening.catalog import LOCAL_HOSTS, control_by_id
 from ansible_collections.dbaops.mysql_ha.plugins.module_utils.hardening.expiry import account_name, expiring_at_once
+from ansible_collections.dbaops.mysql_ha.plugins.module_utils.sqltext import statement_text
 
 __all__ = ["Action", "HardeningError", "DEFAULT_PROFILE", "validate_profile", "plan_hardening", "apply_plan",
            "render_fragment", "parse_fragment", "test_database_scope"]
@@ -111,7 +112,7 @@ class Action:
 
     def describe(self):
         return {"control": self.control, "summary": self.summary, "before": self.before, "after": self.after,
-                "statements": [sql for sql, _params in self.statements], "settings": self.settings,
+                "statements": [statement_text(sql, params) for sql, params in self.statements], "settings": self.settings,
                 "needs_restart": self.restart, "expires": [a["account"] for a in self.expires]}
 
 

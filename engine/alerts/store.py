@@ -139,7 +139,7 @@ class AlertStore:
 
     @staticmethod
     def _to_alert(row: sqlite3.Row) -> dict:
-        """The alert as SPEC section 7 carries it (plus acked/resolved details)."""
+        """The alert as the API, webhooks and eval --format json carry it (plus acked/resolved details)."""
         return {"id": row["id"], "rule": row["rule"], "severity": row["severity"], "state": row["state"],
                 "cluster": row["cluster"], "instance": row["instance"], "channel": row["channel"],
                 "summary": row["summary"], "remediation": row["remediation"], "labels": json.loads(row["labels"]),

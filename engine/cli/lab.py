@@ -106,5 +106,12 @@ def run_lab(args: argparse.Namespace) -> int:
     elif args.lab_command == "inventory":
         import yaml
 
-        print(yaml.safe_dump(lab_inventory(lab), sort_keys=False), end="")
+        if not lab.nodes:
+            print(f"mysqlha lab inventory: no lab in {lab.base} (start one with: mysqlha lab up --dir {lab.base})",
+                  file=sys.stderr)
+            return 1
+        # The Python mysqlha runs on has PyMySQL: a play on localhost should use it, not whatever
+        # Ansible's interpreter discovery finds first (a version shim, a Python without PyMySQL).
+        variables = dict(lab_inventory(lab), ansible_python_interpreter=sys.executable)
+        print(yaml.safe_dump(variables, sort_keys=False), end="")
     return 0

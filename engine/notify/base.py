@@ -37,7 +37,7 @@ class NotifyError(Exception):
 @dataclass(frozen=True)
 class Message:
     """One notification: ``kind`` is firing, repeat, escalation or resolved; ``alerts`` are
-    alert dicts as SPEC section 7 carries them.  ``id`` is stable across retries."""
+    alert dicts as the API and webhooks carry them (docs/rules.md).  ``id`` is stable across retries."""
 
     id: str
     kind: str

@@ -59,10 +59,19 @@ def _kind(message: str) -> str:
     return re.sub(r"'[^']*'|\"[^\"]*\"|\d+", "_", text)[:120]
 
 
+_LOCATED = re.compile(r"^(.*?):(\d+)(?::\d+)?: ")
+
+
+def _location(error: str) -> tuple:
+    """Sort key: file, then line as a number; errors without a line after their file's."""
+    match = _LOCATED.match(error)
+    return (match.group(1), 0, int(match.group(2))) if match else (error.split(": ", 1)[0], 1, 0)
+
+
 def summarise(errors: list[str]) -> list[str]:
     shown: list[str] = []
     counts: dict[str, int] = {}
-    for error in errors:
+    for error in sorted(errors, key=_location):
         error = error if len(error) <= MAX_ERROR_CHARS else error[:MAX_ERROR_CHARS - 3] + "..."
         kind = _kind(error)
         counts[kind] = counts.get(kind, 0) + 1

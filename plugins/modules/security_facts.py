@@ -432,7 +432,6 @@ ansible_facts:
                 facts older than --max-age as a member that did not report. Null when not applicable.
               returned: always
               type: float
-
 """
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib

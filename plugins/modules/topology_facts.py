@@ -80,7 +80,7 @@ EXAMPLES = r"""
 
 RETURN = r"""
 cluster:
-  description: Cluster analysis (SPEC section 6).
+  description: Cluster analysis (docs/analysis.md).
   returned: always
   type: dict
   contains:

@@ -13,7 +13,9 @@ SEVERITY_ORDER = ("P0", "P1", "P2", "P3")
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     evaluate = sub.add_parser("eval", help="evaluate rules once against fact JSON")
-    evaluate.add_argument("--rules", default=None, help="rule directory or file (default ./rules, else the installed default pack)")
+    evaluate.add_argument("--rules", action="append", default=None, metavar="PATH",
+                          help="rule directory or file; repeat to layer packs in order (@default: the shipped pack; "
+                               "default ./rules, else the shipped pack)")
     evaluate.add_argument("--max-age", default="15m", metavar="DURATION",
                           help="facts collected longer ago count as a member that did not report (default 15m; 0: no check)")
     evaluate.add_argument("--facts", nargs="+", required=True,
@@ -52,7 +54,7 @@ def run_eval(args: argparse.Namespace) -> int:
         print("mysqlha eval: --cluster is not valid text", file=sys.stderr)
         return Exit.UNUSABLE
     try:
-        rule_set = load_rule_set([args.rules or default_rules()])
+        rule_set = load_rule_set(args.rules or [default_rules()])
     except RuleSetError as exc:
         print("\n".join(exc.errors), file=sys.stderr)
         return Exit.UNUSABLE

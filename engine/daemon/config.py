@@ -1,7 +1,7 @@
 """engine.yml for ``mysqlha run``: read, checked whole, secrets resolved, nothing printed.
 
     interval: 1s
-    rules: ./rules                 # default: ./rules if it exists, else the packaged pack
+    rules: ./rules                 # or a list, layered in order ([@default, ./ours]); default: ./rules, else @default
     state_dir: ./state
     http: {listen: "127.0.0.1:9105", token_env: MYSQLHA_API_TOKEN}
     clusters:
@@ -31,6 +31,7 @@ from pathlib import Path
 from ansible_collections.dbaops.mysql_ha.engine.alerts.sla import BusinessHours, SlaError, parse_sla
 from ansible_collections.dbaops.mysql_ha.engine.notify import Channel, build_channel
 from ansible_collections.dbaops.mysql_ha.engine.notify.base import read_secret
+from ansible_collections.dbaops.mysql_ha.engine.rules.loader import PACK_NAMES, resolve_pack
 from ansible_collections.dbaops.mysql_ha.engine.rules.loader import read_yaml as _read_yaml
 from ansible_collections.dbaops.mysql_ha.plugins.module_utils.connection import ConnectionParams
 from ansible_collections.dbaops.mysql_ha.plugins.module_utils.errors import ConfigError
@@ -257,7 +258,8 @@ def load_config(path: str, env=None, strict: bool = True) -> Config:
     except (TypeError, AttributeError, ValueError) as exc:   # a field of the wrong shape deep inside
         problems.append(f"sla / business_hours: a field has the wrong type ({type(exc).__name__}: {str(exc)[:120]})")
     rules = raw.get("rules")
-    rule_paths = [str(base / str(p)) for p in (rules if isinstance(rules, list) else [rules])] if rules else []
+    rule_paths = [resolve_pack(str(p)) if str(p) in PACK_NAMES else str(base / str(p))
+                  for p in (rules if isinstance(rules, list) else [rules])] if rules else []
     if raw_clusters and not clusters:
         problems.append("clusters: not one of them can be watched")
     if problems or (strict and degraded):

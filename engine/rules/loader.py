@@ -295,9 +295,23 @@ def read_yaml(path: Path, errors: list[str]) -> tuple[dict | None, yaml.Node | N
     return document, node, data
 
 
+PACK_NAMES = ("@default", "default")
+
+
+def resolve_pack(path: str) -> str:
+    """``@default`` (or ``default`` when no such file or directory is here) is the rule pack
+    shipped with this package, wherever it is installed; any other path is itself."""
+    if path == "@default" or (path == "default" and not os.path.lexists(path)):
+        return str(PACKAGED_RULES)
+    return path
+
+
 def load_rule_set(paths: list[str]) -> RuleSet:
-    """Load and check every rule file under ``paths``; RuleSetError lists all errors."""
-    files, errors = rule_files(paths)
+    """Load and check every rule file under ``paths``, in order; RuleSetError lists all errors.
+
+    Packs layer: a rule whose id an earlier file defined is an error, unless it says
+    ``override: true``, which replaces the earlier rule in place."""
+    files, errors = rule_files([resolve_pack(p) for p in paths])
     validator = jsonschema.Draft202012Validator(RULE_SCHEMA)
     rules: list[Rule] = []
     first_seen: dict[str, str] = {}
@@ -331,8 +345,13 @@ def load_rule_set(paths: list[str]) -> RuleSet:
             line = line_of(node, ["rules", index])
             source = f"{path}:{line}"
             rule_id = raw["id"]
-            if rule_id in first_seen:
-                errors.append(f"{source}: duplicate rule id {rule_id!r} (first defined at {first_seen[rule_id]})")
+            if rule_id in first_seen and not raw.get("override"):
+                errors.append(f"{source}: duplicate rule id {rule_id!r} (first defined at {first_seen[rule_id]}); "
+                              "a later pack replaces a rule with override: true")
+                continue
+            if raw.get("override") and rule_id not in first_seen:
+                errors.append(f"{source}: {rule_id}: override: true, but no earlier rule has this id (the packs are "
+                              "read in the order given: the pack it overrides comes first)")
                 continue
             first_seen[rule_id] = source
             try:
@@ -365,11 +384,16 @@ def load_rule_set(paths: list[str]) -> RuleSet:
             if len(compiled) < 2 + ("remediation" in raw) or len(severity_if) < len(raw.get("severity_if") or {}) \
                     or any(condition is None for _tier, condition in severity_if):
                 continue
-            rules.append(Rule(id=rule_id, scope=raw["scope"], when=compiled["when"], for_seconds=for_seconds,
-                              severity=raw["severity"], summary=compiled["summary"],
-                              remediation=compiled.get("remediation"),
-                              labels=MappingProxyType(dict(raw.get("labels") or {})), source=source,
-                              severity_if=tuple(severity_if)))
+            rule = Rule(id=rule_id, scope=raw["scope"], when=compiled["when"], for_seconds=for_seconds,
+                        severity=raw["severity"], summary=compiled["summary"],
+                        remediation=compiled.get("remediation"),
+                        labels=MappingProxyType(dict(raw.get("labels") or {})), source=source,
+                        severity_if=tuple(severity_if))
+            replaced = [i for i, r in enumerate(rules) if r.id == rule_id] if raw.get("override") else []
+            if replaced:
+                rules[replaced[0]] = rule
+            else:
+                rules.append(rule)
     if errors:
         raise RuleSetError(errors)
     by_scope = {scope: tuple(r for r in rules if r.scope == scope) for scope in SCOPES}

@@ -10,7 +10,7 @@ from ansible.plugins.action import ActionBase
 
 SEVERITIES = ("P0", "P1", "P2", "P3")
 ARGUMENT_SPEC = dict(
-    rules=dict(type="path"),
+    rules=dict(type="list", elements="str"),
     max_age=dict(type="int", default=900),
     facts=dict(type="raw", required=True),
     cluster=dict(type="str", default="default"),
@@ -39,7 +39,7 @@ class ActionModule(ActionBase):
         try:
             from ansible_collections.dbaops.mysql_ha.engine.rules.loader import PACKAGED_RULES
 
-            rule_set = load_rule_set([args["rules"] or str(PACKAGED_RULES)])
+            rule_set = load_rule_set(args["rules"] or [str(PACKAGED_RULES)])
         except RuleSetError as exc:
             result.update(failed=True, msg="rules do not load:\n" + "\n".join(exc.errors), rule_errors=exc.errors)
             return result

@@ -21,8 +21,12 @@ author:
   - dbaops team (@dbaops)
 options:
   rules:
-    description: Rule directory or file on the controller. Default, the default pack shipped with this collection.
-    type: path
+    description:
+      - Rule directories or files on the controller, layered in order (a string is one). V(@default) is the pack
+        shipped with this collection; a later pack may replace a rule of an earlier one by id only with
+        C(override: true) on the rule. Default, the shipped pack.
+    type: list
+    elements: str
   facts:
     description:
       - Registered results of the fact modules, or their C(ansible_facts), or a list of them. A C(topology_facts)

@@ -1,0 +1,71 @@
+"""Rule packs layer in order: @default (the shipped pack, wherever installed), then a team's
+pack, which may replace a default rule by id only when it says override: true."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from ansible_collections.dbaops.mysql_ha.engine.rules.facts_builder import build_snapshot
+from ansible_collections.dbaops.mysql_ha.engine.rules.loader import PACKAGED_RULES, RuleSetError, load_rule_set
+
+REPO = Path(__file__).resolve().parents[2]
+OURS = """rules:
+  - id: replica_sql_thread_stopped
+    override: true
+    scope: channel
+    when: "not channel.sql_running and channel.last_sql_errno == 0"
+    severity: P2
+    summary: "SQL thread stopped on {instance} (our runbook: ticket, not a page)"
+  - id: our_lag_budget
+    scope: channel
+    when: "channel.seconds_behind_source != None and channel.seconds_behind_source > 5"
+    severity: P3
+    summary: "{instance} lags {channel.seconds_behind_source}s"
+"""
+
+
+def test_a_team_pack_overrides_one_default_rule_and_adds_its_own(tmp_path):
+    (tmp_path / "ours.yml").write_text(OURS)
+    default = load_rule_set(["@default"])
+    layered = load_rule_set(["@default", str(tmp_path)])
+    by_id = {r.id: r for r in layered.rules}
+    assert len(layered.rules) == len(default.rules) + 1
+    assert by_id["replica_sql_thread_stopped"].severity == "P2" and "ours.yml" in by_id["replica_sql_thread_stopped"].source
+    assert [r.id for r in layered.rules][:len(default.rules)] == [r.id for r in default.rules]   # replaced in place
+    assert load_rule_set(["@default"]).files == load_rule_set([str(PACKAGED_RULES)]).files
+
+
+def test_a_duplicate_without_override_and_an_override_of_nothing_are_errors(tmp_path):
+    (tmp_path / "dup.yml").write_text(OURS.replace("    override: true\n", ""))
+    with pytest.raises(RuleSetError, match="duplicate rule id 'replica_sql_thread_stopped'.*override: true"):
+        load_rule_set(["@default", str(tmp_path)])
+    alone = tmp_path / "alone"
+    alone.mkdir()
+    (alone / "ours.yml").write_text(OURS)
+    with pytest.raises(RuleSetError, match="override: true, but no earlier rule has this id"):
+        load_rule_set([str(alone)])
+
+
+def test_eval_takes_repeated_rules_and_the_override_decides_the_page(tmp_path):
+    (tmp_path / "ours.yml").write_text(OURS)
+    snapshot = build_snapshot({"c": {"members": {"a:3306": {"role": "primary"},
+                                                 "b:3306": {"channels": [{"sql_running": False, "source_host": "a"}]},
+                                                 "c:3306": {"channels": [{"source_host": "a"}]}}}})
+    facts = tmp_path / "facts.json"
+    facts.write_text(json.dumps(snapshot))
+    env = dict(os.environ, PYTHONPATH=str(REPO / "tests" / "output" / "collections"))
+    command = [sys.executable, "-m", "ansible_collections.dbaops.mysql_ha.engine", "eval", "--max-age", "0",
+               "--facts", str(facts), "--format", "json", "--fail-on", "P1"]
+    alone = subprocess.run(command + ["--rules", "@default"], capture_output=True, text=True, env=env, check=False)
+    layered = subprocess.run(command + ["--rules", "@default", "--rules", str(tmp_path)], capture_output=True, text=True,
+                             env=env, check=False)
+    assert alone.returncode == 1, alone.stderr            # P1 from the default rule
+    assert layered.returncode == 0, layered.stderr        # P2 from ours: below --fail-on
+    alerts = [json.loads(line) for line in layered.stdout.splitlines()]
+    assert [(a["rule"], a["severity"]) for a in alerts if a["rule"] == "replica_sql_thread_stopped"] == [
+        ("replica_sql_thread_stopped", "P2")]

@@ -50,8 +50,8 @@ def rules_page() -> str:
         rules = document.get("rules") or []
         lines += ["## %s (%d rules)" % (path.name, len(rules)), "",
                   "| rule | severity | scope | for | summary |", "|---|---|---|---|---|"]
-        lines += ["| [`%s`](#%s) | %s | %s | %s | %s |" % (r["id"], r["id"], r["severity"], r.get("scope", "instance"),
-                                                          r.get("for", ""), cell(r["summary"])) for r in rules]
+        lines += ["| [`%s`](#%s) | %s | %s | %s | %s |" % (
+            r["id"], r["id"], r["severity"], r.get("scope", "instance"), r.get("for", ""), cell(r["summary"])) for r in rules]
         for rule in rules:
             lines += ["", "### %s" % rule["id"], "",
                       "- **Severity** %s, **scope** %s%s" % (rule["severity"], rule.get("scope", "instance"),
@@ -148,9 +148,9 @@ def modules_page() -> str:
             description = spec.get("description")
             text = " ".join(description) if isinstance(description, list) else description
             default = spec.get("default")
-            lines.append("| `%s`%s | %s | %s | %s |" % (option, " (required)" if spec.get("required") else "",
-                                                       spec.get("type", "str"), cell("" if default is None else json.dumps(default)),
-                                                       cell(text)))
+            lines.append("| `%s`%s | %s | %s | %s |" % (
+                option, " (required)" if spec.get("required") else "", spec.get("type", "str"),
+                cell("" if default is None else json.dumps(default)), cell(text)))
     return "\n".join(lines) + "\n"
 
 

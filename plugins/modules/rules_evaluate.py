@@ -22,9 +22,9 @@ author:
 options:
   rules:
     description:
-      - Rule directories or files on the controller, layered in order (a string is one). V(@default) is the pack
+      - "Rule directories or files on the controller, layered in order (a string is one). V(@default) is the pack
         shipped with this collection; a later pack may replace a rule of an earlier one by id only with
-        C(override: true) on the rule. Default, the shipped pack.
+        C(override: true) on the rule. Default, the shipped pack."
     type: list
     elements: str
   facts:

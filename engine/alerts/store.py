@@ -7,9 +7,12 @@ restarted daemon neither loses an alert nor re-fires one.
 """
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
+import os
 import sqlite3
+import stat
 import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -158,12 +161,45 @@ class OneShot:
     failing_everywhere: list
 
 
-def evaluate_once(rule_set, snapshot: dict) -> OneShot:
-    """Evaluate once into a fresh in-memory store (nothing pending becomes firing)."""
+class StateFileError(ValueError):
+    """A state file that cannot be used; the message names it and why."""
+
+
+def own_state_file(path: str) -> str:
+    """Make ``path`` a regular file of ours (mode 0600), never through a symlink, and check it
+    holds mysqlha alert state (or nothing yet); StateFileError otherwise."""
+    try:
+        fd = os.open(path, os.O_CREAT | os.O_RDWR | os.O_NOFOLLOW | os.O_NONBLOCK, 0o600)
+        try:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                raise StateFileError(f"{path} is not a regular file")
+            os.fchmod(fd, 0o600)
+        finally:
+            os.close(fd)
+    except OSError as exc:
+        why = "a symlink (the state is never written through one)" if exc.errno == errno.ELOOP else exc.strerror
+        raise StateFileError(f"{path}: {why}") from None
+    return path
+
+
+def evaluate_once(rule_set, snapshot: dict, state_path: str | None = None) -> OneShot:
+    """Evaluate once.  Without ``state_path``, into a fresh in-memory store: a rule with
+    ``for`` can only be pending.  With it, the alert state of earlier runs is kept in that
+    SQLite file, so a schedule (cron, AWX) gets ``for``: pending on one run, firing on a
+    later one once the condition has held that long."""
     results, errors, evaluated = evaluate(rule_set, snapshot)
-    store = AlertStore(":memory:")
-    store.update(results, evaluated, clusters=set(snapshot["clusters"]))
-    return OneShot(store.alerts(), errors, rules_failing_everywhere(rule_set, snapshot, errors))
+    if state_path is None:
+        store = AlertStore(":memory:")
+    else:
+        try:
+            store = AlertStore(own_state_file(state_path))
+        except sqlite3.Error as exc:
+            raise StateFileError(f"{state_path}: not a usable mysqlha state file ({exc}); move it away to start afresh") from None
+    try:
+        store.update(results, evaluated, clusters=set(snapshot["clusters"]), rule_ids={r.id for r in rule_set.rules})
+        return OneShot(store.alerts(), errors, rules_failing_everywhere(rule_set, snapshot, errors))
+    finally:
+        store.close()
 
 
 def firing_at_or_above(alerts: list, severity: str) -> list:

@@ -31,4 +31,9 @@ def run_check(args: argparse.Namespace) -> int:
         return 1
     where = "" if args.paths else f" ({default_rules()})"
     print(f"ok: {len(rule_set.rules)} rules in {len(rule_set.files)} files{where}")
+    waiting = sorted(r.id for r in rule_set.rules if r.for_seconds > 0)
+    if waiting:
+        print(f"note: {len(waiting)} rules use `for` ({', '.join(waiting[:8])}{', ...' if len(waiting) > 8 else ''}): "
+              "in one-shot runs they fire only with a state file (mysqlha eval --state, rules_evaluate state_file); "
+              "mysqlha run keeps state itself", file=sys.stderr)
     return 0

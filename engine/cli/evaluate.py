@@ -22,6 +22,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                           help="module results, fact-cache files or directories, or snapshots (JSON)")
     evaluate.add_argument("--cluster", default="default", help="cluster name for facts without a topology")
     evaluate.add_argument("--format", choices=["json", "table"], default="table", help="table (default) or JSON lines")
+    evaluate.add_argument("--state", metavar="FILE",
+                          help="SQLite file keeping alert state between runs, so rules with `for` fire on a schedule "
+                               "(made when missing, mode 0600)")
     evaluate.add_argument("--fail-on", choices=list(SEVERITY_ORDER),
                           help="exit 1 when an alert this severe or worse fires (2: unusable input or rules)")
 
@@ -39,7 +42,7 @@ MAX_RULE_ERRORS_SHOWN = 20
 
 
 def run_eval(args: argparse.Namespace) -> int:
-    from ansible_collections.dbaops.mysql_ha.engine.alerts.store import evaluate_once, firing_at_or_above
+    from ansible_collections.dbaops.mysql_ha.engine.alerts.store import StateFileError, evaluate_once, firing_at_or_above
     from ansible_collections.dbaops.mysql_ha.engine.rules.loader import RuleSetError, load_rule_set, parse_duration
     from ansible_collections.dbaops.mysql_ha.engine.rules.snapshot import load_facts
 
@@ -63,8 +66,15 @@ def run_eval(args: argparse.Namespace) -> int:
         print(f"mysqlha eval: warning: {warning}", file=sys.stderr)
     for error in loaded.errors:
         print(f"mysqlha eval: unusable input: {error}", file=sys.stderr)
-    outcome = evaluate_once(rule_set, loaded.snapshot)
+    try:
+        outcome = evaluate_once(rule_set, loaded.snapshot, state_path=args.state)
+    except StateFileError as exc:
+        print(f"mysqlha eval: --state {exc}", file=sys.stderr)
+        return Exit.UNUSABLE
     errors, broken, alerts = outcome.rule_errors, outcome.failing_everywhere, outcome.alerts
+    if not args.state and any(a["state"] == "pending" for a in alerts):
+        print("mysqlha eval: note: pending alerts (rules with `for`) never fire in a run without --state FILE, "
+              "which keeps the state between runs", file=sys.stderr)
     for error in errors[:MAX_RULE_ERRORS_SHOWN]:
         print(f"mysqlha eval: rule error: {error}", file=sys.stderr)
     if len(errors) > MAX_RULE_ERRORS_SHOWN:

@@ -9,18 +9,16 @@ alert, silences.  Nothing secret is ever written there.
 """
 from __future__ import annotations
 
-import errno
 import logging
 import os
 import resource
 import signal
 import sqlite3
-import stat
 import threading
 import time
 import uuid
 
-from ansible_collections.dbaops.mysql_ha.engine.alerts.store import AlertStore, iso
+from ansible_collections.dbaops.mysql_ha.engine.alerts.store import AlertStore, StateFileError, iso, own_state_file
 from ansible_collections.dbaops.mysql_ha.engine.daemon.config import Config, seconds
 from ansible_collections.dbaops.mysql_ha.engine.daemon.http import ApiError, HttpServer
 from ansible_collections.dbaops.mysql_ha.engine.daemon.monitor import Monitor, in_shard
@@ -50,20 +48,14 @@ def ensure_descriptors(targets: int) -> None:
 
 def prepare_state(state_dir: str) -> str:
     """``state_dir/state.db``, a regular file of ours (mode 0600); never through a symlink."""
+    path = os.path.join(state_dir, "state.db")
     try:
         os.makedirs(state_dir, mode=0o700, exist_ok=True)
-        path = os.path.join(state_dir, "state.db")
-        fd = os.open(path, os.O_CREAT | os.O_RDWR | os.O_NOFOLLOW | os.O_NONBLOCK, 0o600)
-        try:
-            if not stat.S_ISREG(os.fstat(fd).st_mode):
-                raise ConfigError(f"state_dir: {path} is not a regular file")
-            os.fchmod(fd, 0o600)
-        finally:
-            os.close(fd)
+        return own_state_file(path)
     except OSError as exc:
-        why = "a symlink (the state is never written through one)" if exc.errno == errno.ELOOP else exc.strerror
-        raise ConfigError(f"state_dir: {os.path.join(state_dir, 'state.db')}: {why}") from None
-    return path
+        raise ConfigError(f"state_dir: {path}: {exc.strerror}") from None
+    except StateFileError as exc:
+        raise ConfigError(f"state_dir: {exc}") from None
 
 
 class Service:

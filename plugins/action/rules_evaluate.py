@@ -6,6 +6,10 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import os
+import shutil
+import tempfile
+
 from ansible.plugins.action import ActionBase
 
 SEVERITIES = ("P0", "P1", "P2", "P3")
@@ -15,6 +19,7 @@ ARGUMENT_SPEC = dict(
     facts=dict(type="raw", required=True),
     cluster=dict(type="str", default="default"),
     fail_on=dict(type="str", choices=list(SEVERITIES)),
+    state_file=dict(type="path"),
 )
 
 
@@ -28,7 +33,7 @@ class ActionModule(ActionBase):
         _validation, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
         try:
             # The engine needs simpleeval/jsonschema/yaml on the controller; import it only when used.
-            from ansible_collections.dbaops.mysql_ha.engine.alerts.store import evaluate_once, firing_at_or_above
+            from ansible_collections.dbaops.mysql_ha.engine.alerts.store import StateFileError, evaluate_once, firing_at_or_above
             from ansible_collections.dbaops.mysql_ha.engine.rules.loader import RuleSetError, load_rule_set
             from ansible_collections.dbaops.mysql_ha.engine.rules.snapshot import facts_from_documents
         except ImportError as exc:
@@ -44,13 +49,31 @@ class ActionModule(ActionBase):
             result.update(failed=True, msg="rules do not load:\n" + "\n".join(exc.errors), rule_errors=exc.errors)
             return result
         loaded = facts_from_documents(documents, default_cluster=args["cluster"], max_age=args["max_age"])
-        outcome = evaluate_once(rule_set, loaded.snapshot)
+        scratch = None
+        try:
+            state = args["state_file"]
+            if state and self._task.check_mode:
+                # Check mode reads the state of the earlier runs and leaves the file as it was.
+                scratch = tempfile.mkdtemp(prefix="mysqlha-state-")
+                if os.path.isfile(state) and not os.path.islink(state):
+                    shutil.copyfile(state, os.path.join(scratch, "state.db"))
+                state = os.path.join(scratch, "state.db")
+            outcome = evaluate_once(rule_set, loaded.snapshot, state_path=state)
+        except (StateFileError, OSError) as exc:
+            result.update(failed=True, msg="state_file: %s" % exc)
+            return result
+        finally:
+            if scratch:
+                shutil.rmtree(scratch, ignore_errors=True)
         alerts, errors, broken = outcome.alerts, outcome.rule_errors, outcome.failing_everywhere
         counts = dict((s, sum(1 for a in alerts if a["state"] == "firing" and a["severity"] == s)) for s in SEVERITIES)
         result.update(changed=False, alerts=alerts, rule_errors=list(errors), counts=counts,
                       facts_errors=loaded.errors, rules_failing_everywhere=broken)
         if loaded.warnings:
-            result["warnings"] = list(loaded.warnings)
+            result["warnings"] = list(result.get("warnings") or []) + list(loaded.warnings)
+        if not args["state_file"] and any(a["state"] == "pending" for a in alerts):
+            result.setdefault("warnings", []).append(
+                "pending alerts (rules with for) never fire without state_file, which keeps the state between runs")
         if loaded.errors or broken:
             # The usable rest was evaluated (alerts above); an input that checked nothing is no pass.
             result.update(failed=True, msg="facts or rules could not be used: %s" % "; ".join(

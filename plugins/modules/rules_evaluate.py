@@ -16,7 +16,8 @@ description:
     M(dbaops.mysql_ha.security_facts); returns the alerts.
   - Runs on the controller (an action plugin); it needs C(simpleeval), C(jsonschema) and C(PyYAML) there.
   - With O(fail_on), the task fails when an alert of that severity or worse is firing, so an AWX job can fail on
-    P1 findings. A rule with C(for) is pending, not firing, in a one-shot evaluation.
+    P1 findings. A rule with C(for) is pending, not firing, in a one-shot evaluation unless O(state_file) keeps the
+    state between runs.
 author:
   - dbaops team (@dbaops)
 options:
@@ -41,6 +42,13 @@ options:
     description: Fail when an alert this severe or worse (P0 is the most severe) is firing.
     type: str
     choices: [P0, P1, P2, P3]
+  state_file:
+    description:
+      - SQLite file on the controller keeping the alert state between runs (made when missing, mode 0600), so a rule
+        with C(for) is pending on one scheduled run and firing on a later one once its condition has held that long.
+        Without it every run starts afresh and a rule with C(for) can only be pending (the task warns).
+      - In check mode the file is read and left unchanged.
+    type: path
   max_age:
     description:
       - Facts collected more than this many seconds ago (C(collection.collected_at)) count as a member that did not

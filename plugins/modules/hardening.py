@@ -84,6 +84,14 @@ options:
       - Ignored outside check mode, where the server itself is checked.
     type: bool
     default: false
+  admin_accounts:
+    description:
+      - As in M(dbaops.mysql_ha.security_facts), accounts (C(user) or C(user@host)) allowed to hold server-wide
+        privileges, so that RV(findings_after) does not report them under C(excess_privileges). The module never
+        revokes privileges (a DBA decides that).
+    type: list
+    elements: str
+    default: []
 attributes:
   check_mode:
     support: full
@@ -133,8 +141,12 @@ controls:
       description: What the control changes.
       type: str
       returned: when changed
+    note:
+      description: What the change does to applications (strict sql_mode, password lifetime, permanent audit, ...).
+      type: str
+      returned: when the control changes and has such an effect
     statements:
-      description: SQL run (or, in check mode, that would run).
+      description: SQL run (or, in check mode, that would run), with its values; passwords shown as '***'.
       type: list
       elements: str
       returned: when changed
@@ -191,6 +203,7 @@ from ansible_collections.dbaops.mysql_ha.plugins.module_utils.errors import Mysq
 from ansible_collections.dbaops.mysql_ha.plugins.module_utils.hardening.expiry import read_password_ages
 from ansible_collections.dbaops.mysql_ha.plugins.module_utils.hardening.plan import (
     DEFAULT_PROFILE,
+    IMPACT_NOTES,
     HardeningError,
     apply_plan,
     parse_fragment,
@@ -199,6 +212,7 @@ from ansible_collections.dbaops.mysql_ha.plugins.module_utils.hardening.plan imp
     test_database_scope,
     validate_profile,
 )
+from ansible_collections.dbaops.mysql_ha.plugins.module_utils.sqltext import statement_text
 
 
 def read_text(path):
@@ -232,7 +246,10 @@ def controls_report(effective, actions, refused=None):
     controls = dict((c, {"status": "ok" if effective[c]["enabled"] else "disabled"}) for c in DEFAULT_PROFILE)
     for action in actions:
         controls[action.control] = {"status": "needs_restart" if action.restart else "changed", "summary": action.summary,
-                                    "statements": [sql for sql, _params in action.statements], "settings": action.settings}
+                                    "statements": [statement_text(sql, params) for sql, params in action.statements],
+                                    "settings": action.settings}
+        if action.control in IMPACT_NOTES:
+            controls[action.control]["note"] = IMPACT_NOTES[action.control]
         if action.expires:
             controls[action.control]["expires"] = ["%s (%s)" % (a["account"], a["reason"]) for a in action.expires]
     for control, why in (refused or {}).items():
@@ -250,16 +267,19 @@ def main():
         allow_password_expiry=dict(type="bool", default=False, no_log=False),
         secure_file_priv_managed=dict(type="bool", default=False),
         tls_pending=dict(type="bool", default=False),
+        admin_accounts=dict(type="list", elements="str", default=[]),
     )
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
     if PYMYSQL_IMPORT_ERROR is not None:
         module.fail_json(msg=missing_required_lib("PyMySQL"), exception=str(PYMYSQL_IMPORT_ERROR))
     fragment_path = module.params["config_fragment"]
+    # As security_facts takes it: the accounts allowed server-wide powers (findings_after).
+    policy = dict(admin_accounts=module.params["admin_accounts"])
     try:
         effective = validate_profile(module.params["profile"])
         params = resolve_params(connection_params(module.params))
         with connect(params, multi_statements=True) as session:
-            facts = collect_security(session, instance=params.address)
+            facts = collect_security(session, instance=params.address, policy=policy)
             who = session.query("SELECT CURRENT_USER() AS me")[0]["me"]
             user, _sep, host = who.rpartition("@")
             fragment_before = read_text(fragment_path)
@@ -296,7 +316,8 @@ def main():
             applied = []
             if not module.check_mode:
                 applied = apply_plan(session, actions)
-            findings_after = None if module.check_mode else collect_security(session, instance=params.address)["findings"]
+            findings_after = None if module.check_mode else collect_security(session, instance=params.address,
+                                                                             policy=policy)["findings"]
     except HardeningError as exc:
         if exc.refused:
             module.fail_json(msg=str(exc), refused=exc.refused, changed=False,

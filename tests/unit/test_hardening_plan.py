@@ -420,3 +420,13 @@ def test_a_secure_file_priv_directory_the_caller_creates_is_planned_not_refused(
     (action,) = plan_hardening(server, {}, dict(context(), is_dir=lambda path: False, secure_file_priv_managed=True))
     assert action.control == "secure_file_priv" and action.settings == {"secure_file_priv": "/var/lib/mysql-files"}
     assert "the caller creates it before the restart" in action.summary
+
+
+def test_every_control_may_be_switched_off_even_those_only_a_dba_can_apply():
+    from ansible_collections.dbaops.mysql_ha.plugins.module_utils.hardening.catalog import CONTROLS
+
+    profile = {c.id: False for c in CONTROLS}
+    effective = validate_profile(profile)
+    assert all(not v["enabled"] for k, v in effective.items() if k != "service_accounts")
+    with pytest.raises(HardeningError, match="tls_versions cannot be applied automatically"):
+        validate_profile({"tls_versions": True})

@@ -25,7 +25,7 @@ from ansible_collections.dbaops.mysql_ha.plugins.module_utils.hardening.catalog 
 from ansible_collections.dbaops.mysql_ha.plugins.module_utils.hardening.expiry import account_name, expiring_at_once
 from ansible_collections.dbaops.mysql_ha.plugins.module_utils.sqltext import statement_text
 
-__all__ = ["Action", "HardeningError", "DEFAULT_PROFILE", "validate_profile", "plan_hardening", "apply_plan",
+__all__ = ["Action", "HardeningError", "DEFAULT_PROFILE", "IMPACT_NOTES", "validate_profile", "plan_hardening", "apply_plan",
            "render_fragment", "parse_fragment", "test_database_scope"]
 
 # Controls the module can apply, with their default parameters.
@@ -43,6 +43,18 @@ DEFAULT_PROFILE = {
     "sql_mode_strict": {"enabled": True},
     "symbolic_links": {"enabled": True},
     "secure_file_priv": {"enabled": True, "path": "/var/lib/mysql-files"},
+}
+# What a default does to applications: shown with each change (result, check mode) and in docs/security.md.
+IMPACT_NOTES = {
+    "sql_mode_strict": "STRICT_ALL_TABLES makes a write that would truncate or mangle data fail with an error, on every "
+                       "engine, where it used to warn; test the applications first",
+    "password_lifetime": "passwords older than the lifetime expire: those logins get ERROR 1820 until the password is "
+                         "changed (the accounts it expires at once are listed)",
+    "audit_log": "the option file loads server_audit as FORCE_PLUS_PERMANENT: it cannot be unloaded without a restart; "
+                 "logging QUERY events costs disk and some throughput",
+    "require_secure_transport": "clients that connect without TLS are refused from then on",
+    "password_validation": "new passwords that do not meet the policy are refused (CREATE USER, ALTER USER, SET PASSWORD)",
+    "local_infile": "LOAD DATA LOCAL INFILE fails for every client",
 }
 # The grants mariadb-install-db / mysql_install_db make for the test databases (mysql.db rows; `\_` is a
 # literal underscore there), the rows mysql_secure_installation removes.  Nothing else that starts with
@@ -129,7 +141,10 @@ def validate_profile(profile):
             problems.append(exc.args[0])
             continue
         if control_id not in DEFAULT_PROFILE:
-            problems.append("control %s cannot be applied automatically; a DBA must: %s" % (control_id, control.remediation))
+            if settings is False or settings == {"enabled": False}:
+                continue  # switched off: the module never applies it anyway; a profile may say so
+            problems.append("control %s cannot be applied automatically (only false is accepted for it); a DBA must: %s"
+                            % (control_id, control.remediation))
             continue
         if isinstance(settings, bool):
             settings = {"enabled": settings}

@@ -21,7 +21,7 @@ def alert(alert_id, state, rule="replica_sql_thread_stopped"):
 
 class FakeDaemon:
     def __init__(self, token=None):
-        self.alerts, self.token, self.requests = [], token, 0
+        self.alerts, self.silences, self.token, self.requests = [], [], token, 0
         daemon = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -31,7 +31,10 @@ class FakeDaemon:
                     self.send_response(401)
                     self.end_headers()
                     return
-                body = json.dumps({"alerts": list(daemon.alerts)}).encode()
+                if self.path == "/api/silences":
+                    body = json.dumps({"silences": list(daemon.silences)}).encode()
+                else:
+                    body = json.dumps({"alerts": list(daemon.alerts)}).encode()
                 self.send_response(200)
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
@@ -106,3 +109,51 @@ def test_a_daemon_that_is_down_is_retried_and_never_ends_the_source():
 
     asyncio.run(run())
     assert queue.empty()
+
+
+def test_a_silenced_firing_alert_is_held_back_until_the_silence_ends_and_never_if_it_resolves_first():
+    daemon = FakeDaemon()
+    backup = dict(alert("b1", "firing"), instance="db2:3306", labels={"team": "dba"})
+    try:
+        daemon.alerts = [alert("a1", "firing"), backup, dict(alert("c1", "firing"), instance="db3:3306")]
+        daemon.silences = [{"id": "s1", "match": {"rule": "replica_sql_thread_stopped", "instance": "db2:3306"}},
+                           {"id": "s2", "match": {"team": "dba", "instance": "db3:3306"}}]   # a label, and no such label
+        steps = [lambda: None,
+                 lambda: daemon.silences.pop(0),    # the backup is over, b1 still fires
+                 lambda: daemon.silences.__setitem__(0, {"id": "s3", "match": {"cluster": "c"}}),
+                 lambda: daemon.alerts.append(alert("d1", "firing")),
+                 lambda: daemon.alerts.__setitem__(3, alert("d1", "resolved"))]
+        seen, _events = asyncio.run(collect({"url": daemon.url, "interval": 0.1}, steps))
+        # c1's labels have no team: s2 does not match it.  d1 fired and resolved under s3: nothing to act on.
+        assert seen == [("a1", "firing"), ("c1", "firing"), ("b1", "firing")]
+    finally:
+        daemon.close()
+
+
+def test_silences_false_emits_silenced_alerts():
+    daemon = FakeDaemon()
+    try:
+        daemon.alerts = [alert("a1", "firing")]
+        daemon.silences = [{"id": "s1", "match": {"rule": "replica_sql_thread_stopped"}}]
+        seen, _events = asyncio.run(collect({"url": daemon.url, "interval": 0.1, "silences": False}, [lambda: None]))
+        assert seen == [("a1", "firing")]
+    finally:
+        daemon.close()
+
+
+def test_the_example_rulebooks_are_valid_for_ansible_rulebook_and_act_only_on_firing_sql_thread_alerts():
+    import yaml
+    from ansible_rulebook.validators import Validate
+
+    rulebooks = sorted((PLUGIN.parents[2] / "rulebooks").glob("*.yml"))
+    assert [p.name for p in rulebooks] == ["replica_sql_thread.yml", "replica_sql_thread_awx.yml"]
+    for path in rulebooks:
+        data = yaml.safe_load(path.read_text())
+        Validate.rulebook(data)   # ansible-rulebook's own JSON schema of rulebooks
+        assert [list(source) for source in data[0]["sources"]] == [["dbaops.mysql_ha.alerts"]]
+        (rule,) = data[0]["rules"]
+        assert rule["condition"] == 'event.alert.rule == "replica_sql_thread_stopped" and event.transition == "firing"'
+        assert rule["throttle"]["group_by_attributes"] == ["event.alert.instance", "event.alert.channel"]
+        (action,) = rule["action"].values()
+        extra_vars = action.get("extra_vars") or action["job_args"]["extra_vars"]
+        assert extra_vars["mysqlha_channel"] == "{{ event.alert.channel }}"

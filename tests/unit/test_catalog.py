@@ -140,3 +140,12 @@ def test_the_monitoring_account_may_hold_process_and_nothing_more_powerful():
     other = healthy(policy={"monitor_accounts": []})
     other["accounts"].append(account("mysqlha_monitor", "10.0.9.9", ["PROCESS"], ssl_type="ANY"))
     assert statuses(other)["excess_privileges"] == "fail"
+
+
+def test_cis_mariadb_sections_appear_on_mariadb_servers_only():
+    from ansible_collections.dbaops.mysql_ha.plugins.module_utils.hardening.catalog import control_by_id, references_for
+
+    audit = control_by_id("audit_log")
+    assert references_for(audit, "mariadb")["cis_mariadb_10_11"].startswith("6.5")
+    assert "cis_mariadb_10_11" not in references_for(audit, "mysql")
+    assert references_for(audit, "mysql")["cis_mysql_8"] == references_for(audit, "mariadb")["cis_mysql_8"]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timezone
+from functools import lru_cache
 
 from ansible_collections.dbaops.mysql_ha.plugins.module_utils.hardening.catalog import (
     BENCHMARKS,
@@ -47,7 +48,13 @@ def clean_text(value, limit: int = MAX_TEXT) -> str:
     """Host-provided text as a report may show it: a string, secrets masked, no control
     characters, at most ``limit`` characters."""
     text = value if isinstance(value, str) else ("" if value is None else str(value))
-    text = _CONTROL_CHARS.sub(" ", text[: limit * 4])
+    return _clean(text[: limit * 4], limit)
+
+
+@lru_cache(maxsize=8192)
+def _clean(text: str, limit: int) -> str:
+    """Titles, remediations and references repeat on every host: each is cleaned once."""
+    text = _CONTROL_CHARS.sub(" ", text)
     for pattern, replacement in _SECRETS:
         text = pattern.sub(replacement, text)
     return text if len(text) <= limit else text[:limit] + "..."

@@ -1,5 +1,6 @@
 """The daemon's HTTP endpoints (loopback by default).
 
+    GET  /                         the console (engine/daemon/console/: a page, its script and style)
     GET  /healthz                  200 while cycles run on time, 503 otherwise (JSON either way)
     GET  /metrics                  Prometheus text (engine/daemon/metrics.py)
     GET  /api/alerts[?state=all]   active alerts (pending, firing, acked), or every one kept
@@ -7,6 +8,8 @@
     GET  /api/silences             active silences
     POST /api/silences             {"match": {"rule": "x", "cluster": "y"}, "for": "2h", "by": "...", "comment": "..."}
     DELETE /api/silences/{id}
+    GET  /api/clusters             each cluster's analysis, replication tree and members (engine/daemon/views.py)
+    GET  /api/compliance           each member's control counts and failing controls
 
 With ``http.token`` set, /api/* needs ``Authorization: Bearer <token>``; /healthz and /metrics
 stay open (they carry no secret).  Request bodies are limited to 64 kB.
@@ -19,16 +22,21 @@ import logging
 import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, urlsplit
 
 from ansible_collections.dbaops.mysql_ha.engine.daemon import metrics
+from ansible_collections.dbaops.mysql_ha.engine.daemon.views import clusters_view, compliance_view
 
 if TYPE_CHECKING:
     from ansible_collections.dbaops.mysql_ha.engine.daemon.service import Service
 
 LOG = logging.getLogger("mysqlha.http")
 MAX_BODY = 64 * 1024
+CONSOLE = Path(__file__).resolve().parent / "console"
+CONSOLE_FILES = {"index.html": "text/html; charset=utf-8", "console.js": "text/javascript; charset=utf-8",
+                 "console.css": "text/css; charset=utf-8"}
 
 
 class ApiError(Exception):
@@ -91,9 +99,15 @@ def handler_for(service: Service) -> type[BaseHTTPRequestHandler]:
                     return self._json(200 if healthy else 503, report)
                 if method == "GET" and parts == ["metrics"]:
                     return self._send(200, metrics.render(service), "text/plain; version=0.0.4; charset=utf-8")
+                if method == "GET" and (parts == [] or (len(parts) == 1 and parts[0] in CONSOLE_FILES)):
+                    return self._static(parts[0] if parts else "index.html")
                 if parts[:1] != ["api"]:
                     raise ApiError(404, f"no such endpoint: {method} {url.path[:100]}")
                 self._authorised()
+                if method == "GET" and parts == ["api", "clusters"]:
+                    return self._json(200, {"clusters": clusters_view(service.monitor.snapshot)})
+                if method == "GET" and parts == ["api", "compliance"]:
+                    return self._json(200, {"members": compliance_view(service.monitor.snapshot)})
                 if method == "GET" and parts == ["api", "alerts"]:
                     every = parse_qs(url.query).get("state") == ["all"]
                     return self._json(200, {"alerts": service.alerts(every)})
@@ -114,6 +128,18 @@ def handler_for(service: Service) -> type[BaseHTTPRequestHandler]:
             except Exception as exc:  # noqa: BLE001 - a bad request never takes the daemon down
                 LOG.exception("HTTP %s %s failed", method, url.path[:100])
                 return self._json(500, {"error": f"{type(exc).__name__}: {str(exc)[:200]}"})
+
+        def _static(self, name: str) -> None:
+            """The console's files (engine/daemon/console/): no data in them, so no token."""
+            body = (CONSOLE / name).read_bytes()
+            self.send_response(200)
+            self.send_header("Content-Type", CONSOLE_FILES[name])
+            self.send_header("Content-Length", str(len(body)))
+            self.send_header("Cache-Control", "no-cache")
+            self.send_header("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'")
+            self.send_header("X-Content-Type-Options", "nosniff")
+            self.end_headers()
+            self.wfile.write(body)
 
         def do_GET(self):  # noqa: N802 - http.server's naming
             self._dispatch("GET")

@@ -37,7 +37,9 @@ options:
     choices: [auto, mariadb, mysql_json]
     default: auto
   since:
-    description: Keep events at or after this time (C(YYYY-MM-DDTHH:MM:SS), the server's local time as logged).
+    description:
+      - Keep events at or after this time, C(YYYY-MM-DDTHH:MM:SS) (or with a space, or a date alone), compared with the
+        time as logged (MariaDB writes the server's local time, MySQL JSON records UTC); no offset.
     type: str
   until:
     description: Keep events before this time (same form).
@@ -49,8 +51,8 @@ options:
     default: []
   events:
     description:
-      - Keep these event types only (server_audit C(CONNECT), C(QUERY), C(QUERY_DDL)... or MySQL C(class/event) such as
-        C(general/status)).
+      - Keep these event types only, case-insensitive (server_audit C(CONNECT), C(QUERY), C(QUERY_DDL)... or a MySQL
+        class such as C(general) or C(connection), or a C(class/event) such as C(general/status)).
     type: list
     elements: str
     default: []
@@ -86,13 +88,14 @@ EXAMPLES = r"""
 
 RETURN = r"""
 counts:
-  description: Lines read, events matched by the filters, events exported, lines that were not events.
+  description:
+    - C(read) lines read, C(matched) events the filters kept, C(exported) events written to O(dest) or returned,
+      C(malformed) lines that were not events, C(redacted) queries replaced whole because a password literal could
+      not be located, and C(masked), literals masked per kind (C(password), C(card), C(id), C(phone), C(email)).
   returned: always
   type: dict
-masked:
-  description: Literals masked per kind (password, card, id, phone, email) and queries redacted whole (redacted).
-  returned: always
-  type: dict
+  sample: {"read": 7, "matched": 6, "exported": 6, "malformed": 1, "redacted": 0,
+           "masked": {"password": 1, "card": 1, "id": 0, "phone": 1, "email": 1}}
 malformed:
   description: "The first lines that were not events, as C(file:line: why)."
   returned: always
@@ -103,86 +106,72 @@ truncated:
   returned: always
   type: bool
 events:
-  description: The masked events (C(time), C(user), C(host), C(connection_id), C(event), C(database), C(query), C(status)).
+  description:
+    - The masked events, at most O(max_events) (C(time), C(server), C(user), C(host), C(connection_id), C(event),
+      C(database), C(query), C(status)).
   returned: when dest is not set
   type: list
   elements: dict
 dest:
-  description: The file written.
+  description: The file written (or that would be, in check mode).
   returned: when dest is set
   type: str
 """
 
+import hashlib
 import json
 import os
 import tempfile
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.dbaops.mysql_ha.plugins.module_utils.audit.mask import KINDS, mask
-from ansible_collections.dbaops.mysql_ha.plugins.module_utils.audit.parse import Malformed, detect_format, parse_line
+from ansible_collections.dbaops.mysql_ha.plugins.module_utils.audit import new_counts, parse_when, read_events
 
-MAX_LINE = 1024 * 1024
-MALFORMED_SHOWN = 10
+CHUNK = 1024 * 1024
 
 
-def files_of(path, rotated):
-    found = []
-    if rotated:
-        number = 1
-        while os.path.isfile("%s.%d" % (path, number)) and number < 1000:
-            found.append("%s.%d" % (path, number))
-            number += 1
-        found.reverse()
-    return found + [path]
-
-
-def read_events(params, result):
-    counts, masked, malformed = result["counts"], result["masked"], result["malformed"]
-    budget = params["max_bytes"]
-    users, events = set(params["users"]), set(params["events"])
-    for path in files_of(params["path"], params["rotated"]):
-        fmt = params["format"]
+def digest_of(path):
+    """sha256 of the file at ``path``, or None when there is none to read."""
+    digest = hashlib.sha256()
+    try:
         with open(path, "rb") as handle:
-            number = 0
-            while True:
-                raw = handle.readline(MAX_LINE + 1)
-                if not raw:
-                    break
-                number += 1
-                budget -= len(raw)
-                if budget < 0:
-                    result["truncated"] = True
-                    return
-                if len(raw) > MAX_LINE:
-                    while raw and not raw.endswith(b"\n"):
-                        raw = handle.readline(MAX_LINE + 1)
-                        budget -= len(raw)
-                    record = Malformed(number, "line longer than %d bytes" % MAX_LINE)
-                else:
-                    try:
-                        text = raw.decode("utf-8")
-                    except UnicodeDecodeError as exc:
-                        text, record = None, Malformed(number, "not UTF-8 text (byte %d)" % exc.start)
-                    if text is not None:
-                        if fmt == "auto":
-                            fmt = detect_format(text)
-                        record = parse_line(text, number, fmt)
-                counts["read"] += 1
-                if record is None:
-                    continue
-                if isinstance(record, Malformed):
-                    counts["malformed"] += 1
-                    if len(malformed) < MALFORMED_SHOWN:
-                        malformed.append("%s:%d: %s" % (path, record.line, record.why))
-                    continue
-                if (params["since"] and record["time"] < params["since"]) or (params["until"] and record["time"] >= params["until"]):
-                    continue
-                if (users and record["user"] not in users) or (events and record["event"] not in events):
-                    continue
-                counts["matched"] += 1
-                record["query"] = mask(record["query"], masked)
-                yield record
+            for chunk in iter(lambda: handle.read(CHUNK), b""):
+                digest.update(chunk)
+    except OSError:
+        return None
+    return digest.hexdigest()
+
+
+def export(module, params, result):
+    """Stream the events to a temporary file beside dest (0600), then replace dest with it
+    when the content differs; in check mode only the digest is computed."""
+    dest = params["dest"]
+    digest = hashlib.sha256()
+    handle, temporary = None, None
+    try:
+        if not module.check_mode:
+            fd, temporary = tempfile.mkstemp(prefix=".audit-", dir=os.path.dirname(os.path.abspath(dest)))
+            handle = os.fdopen(fd, "wb")
+        for record in read_events(params, result):
+            line = (json.dumps(record, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8")
+            digest.update(line)
+            result["counts"]["exported"] += 1
+            if handle is not None:
+                handle.write(line)
+        if handle is not None:
+            handle.close()
+            handle = None
+        result["changed"] = digest.hexdigest() != digest_of(dest)
+        if temporary is not None and result["changed"]:
+            os.chmod(temporary, 0o600)
+            os.replace(temporary, dest)
+            temporary = None
+    finally:
+        if handle is not None:
+            handle.close()
+        if temporary is not None:
+            os.unlink(temporary)
+    result["dest"] = dest
 
 
 def main():
@@ -201,42 +190,28 @@ def main():
         supports_check_mode=True,
     )
     params = module.params
+    result = dict(changed=False, counts=new_counts(), malformed=[], truncated=False)
+    try:
+        parse_when("since", params["since"])
+        parse_when("until", params["until"])
+    except ValueError as exc:
+        module.fail_json(msg=str(exc), **result)
+    if params["max_events"] < 0 or params["max_bytes"] < 1:
+        module.fail_json(msg="max_events must be 0 or more and max_bytes 1 or more", **result)
     if not os.path.isfile(params["path"]):
-        module.fail_json(msg="%s: not a regular file (the audit log to read)" % params["path"])
-    result = dict(changed=False, counts=dict(read=0, matched=0, exported=0, malformed=0),
-                  masked=dict((k, 0) for k in KINDS), malformed=[], truncated=False)
-    lines, events = [], []
+        module.fail_json(msg="%s: not a regular file (the audit log to read)" % params["path"], **result)
     try:
-        for record in read_events(params, result):
-            result["counts"]["exported"] += 1
-            if params["dest"]:
-                lines.append(json.dumps(record, sort_keys=True, ensure_ascii=False))
-            elif len(events) < params["max_events"]:
-                events.append(record)
+        if params["dest"]:
+            export(module, params, result)
+        else:
+            events = []
+            for record in read_events(params, result):
+                if len(events) < params["max_events"]:
+                    events.append(record)
+            result["counts"]["exported"] = len(events)
+            result["events"] = events
     except OSError as exc:
-        module.fail_json(msg="cannot read %s: %s" % (params["path"], exc.strerror or exc), **result)
-    if not params["dest"]:
-        result["counts"]["exported"] = len(events)
-        result["events"] = events
-        module.exit_json(**result)
-    text = "".join(line + "\n" for line in lines)
-    try:
-        with open(params["dest"], encoding="utf-8") as handle:
-            current = handle.read()
-    except (OSError, ValueError):
-        current = None
-    result["dest"] = params["dest"]
-    if current != text:
-        result["changed"] = True
-        if not module.check_mode:
-            try:
-                fd, temporary = tempfile.mkstemp(prefix=".audit-", dir=os.path.dirname(os.path.abspath(params["dest"])))
-                with os.fdopen(fd, "w", encoding="utf-8") as out:
-                    out.write(text)
-                os.chmod(temporary, 0o600)
-                os.replace(temporary, params["dest"])
-            except OSError as exc:
-                module.fail_json(msg="cannot write %s: %s" % (params["dest"], exc.strerror or exc), **result)
+        module.fail_json(msg="%s: %s" % (getattr(exc, "filename", None) or params["path"], exc.strerror or exc), **result)
     module.exit_json(**result)
 
 

@@ -2,11 +2,17 @@
 masking in the output, and lines that are not events counted by file and line."""
 from __future__ import annotations
 
+import io
 import json
 import shutil
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
+
+from ansible_collections.dbaops.mysql_ha.plugins.module_utils.audit import files_of, parse_when
+from ansible_collections.dbaops.mysql_ha.plugins.module_utils.audit.parse import Budget, Malformed, read_records
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "audit"
 REPO = Path(__file__).resolve().parents[2]
@@ -14,26 +20,36 @@ SECRETS = ("4111 1111 1111 1111", "li.si@example.com", "Rep,l1ca", "13812345678"
            "+4915123456789", "Js0n-Secret")
 
 
-def run(tmp_path: Path, **args) -> dict:
+def run(tmp_path: Path, check: bool = False, **args) -> dict:
     """The module as Ansible runs it: its JSON arguments in, its JSON result out."""
+    if check:
+        args["_ansible_check_mode"] = True
     (tmp_path / "args.json").write_text(json.dumps({"ANSIBLE_MODULE_ARGS": args}))
     proc = subprocess.run([sys.executable, "-m", "ansible_collections.dbaops.mysql_ha.plugins.modules.audit_log",
                            str(tmp_path / "args.json")], capture_output=True, text=True, check=False, timeout=60,
                           env={"PYTHONPATH": str(REPO / "tests" / "output" / "collections"), "PATH": "/usr/bin:/bin"})
+    assert "Traceback" not in proc.stdout + proc.stderr, proc.stdout + proc.stderr
     return json.loads(proc.stdout)
+
+
+def records(data: bytes, fmt: str = "auto", limit: int = 10 ** 9, max_line: int = 1024 * 1024):
+    stats: dict = {}
+    out = list(read_records(io.BytesIO(data), fmt, Budget(limit), stats, max_line=max_line))
+    return out, stats
 
 
 def test_server_audit_events_come_out_masked_and_the_bad_line_is_named(tmp_path):
     result = run(tmp_path, path=str(FIXTURES / "server_audit.log"))
     events = result["events"]
     assert [e["event"] for e in events] == ["CONNECT", "QUERY", "QUERY", "QUERY", "QUERY", "DISCONNECT"]
-    assert result["counts"] == {"read": 7, "matched": 6, "exported": 6, "malformed": 1}
+    assert result["counts"] == {"read": 7, "matched": 6, "exported": 6, "malformed": 1, "redacted": 0,
+                                "masked": {"password": 1, "card": 1, "id": 0, "phone": 1, "email": 1}}
     assert result["malformed"] == [f"{FIXTURES / 'server_audit.log'}:5: 1 fields, server_audit writes 10"]
     assert events[3]["query"] == "SELECT 1,\n 2"                     # escapes undone
     assert events[2]["query"] == "CREATE USER 'rep'@'10.%' IDENTIFIED BY '***'"
-    assert result["masked"]["password"] == 1 and result["masked"]["card"] == 1 and result["masked"]["phone"] == 1
-    text = json.dumps(result)
-    assert not [s for s in SECRETS if s in text]
+    assert events[1]["query"] == "INSERT INTO pay (card, mail) VALUES ('<card>', '<email>')"
+    assert events[4]["status"] == 1064 and events[4]["user"] == "app" and events[4]["database"] == "shop"
+    assert not [s for s in SECRETS if s in json.dumps(result)]
 
 
 def test_mysql_json_events_filters_and_dest(tmp_path):
@@ -44,9 +60,40 @@ def test_mysql_json_events_filters_and_dest(tmp_path):
     assert json.loads(line)["query"] == "ALTER USER 'app'@'%' IDENTIFIED WITH caching_sha2_password BY '***'"
     again = run(tmp_path, path=str(FIXTURES / "mysql_audit.json"), events=["general/status"], users=["root"], dest=str(dest))
     assert again["changed"] is False                                   # the same export: no change
-    windowed = run(tmp_path, path=str(FIXTURES / "mysql_audit.json"), since="2026-11-22T13:05:02", until="2026-11-22T13:05:04")
+    windowed = run(tmp_path, path=str(FIXTURES / "mysql_audit.json"), since="2026-11-22T13:05:02", until="2026-11-22 13:05:04")
     assert [e["time"] for e in windowed["events"]] == ["2026-11-22T13:05:02", "2026-11-22T13:05:03"]
     assert not [s for s in SECRETS if s in json.dumps(windowed)]
+    assert [p for p in tmp_path.iterdir() if p.name.startswith(".audit-")] == []   # no temporary file left
+
+
+def test_a_mysql_class_alone_selects_its_events_and_event_names_ignore_case(tmp_path):
+    result = run(tmp_path, path=str(FIXTURES / "mysql_audit.json"), events=["connection"])
+    assert [e["event"] for e in result["events"]] == ["connection/connect", "connection/disconnect"]
+    lower = run(tmp_path, path=str(FIXTURES / "server_audit.log"), events=["query"])
+    assert {e["event"] for e in lower["events"]} == {"QUERY"} and len(lower["events"]) == 4
+
+
+def test_check_mode_reports_the_change_and_writes_nothing(tmp_path):
+    dest = tmp_path / "out.jsonl"
+    result = run(tmp_path, check=True, path=str(FIXTURES / "server_audit.log"), dest=str(dest))
+    assert result["changed"] is True and result["counts"]["exported"] == 6
+    assert not dest.exists() and list(tmp_path.iterdir()) == [tmp_path / "args.json"]
+
+
+def test_a_changed_log_changes_the_export_and_an_identical_one_does_not(tmp_path):
+    log, dest = tmp_path / "server_audit.log", tmp_path / "out.jsonl"
+    shutil.copy(FIXTURES / "server_audit.log", log)
+    assert run(tmp_path, path=str(log), dest=str(dest))["changed"] is True
+    assert run(tmp_path, path=str(log), dest=str(dest))["changed"] is False
+    with log.open("a") as handle:
+        handle.write("20261122 13:08:00,db1,app,10.0.1.20,14,0,CONNECT,shop,,0\n")
+    assert run(tmp_path, path=str(log), dest=str(dest))["changed"] is True
+    assert len(dest.read_text().splitlines()) == 7
+
+
+def test_max_events_caps_the_returned_events_not_the_counts(tmp_path):
+    result = run(tmp_path, path=str(FIXTURES / "server_audit.log"), max_events=2)
+    assert len(result["events"]) == 2 and result["counts"]["matched"] == 6 and result["counts"]["exported"] == 2
 
 
 def test_rotated_files_binary_garbage_long_lines_and_the_byte_budget(tmp_path):
@@ -55,8 +102,93 @@ def test_rotated_files_binary_garbage_long_lines_and_the_byte_budget(tmp_path):
     (tmp_path / "server_audit.log.1").write_bytes(b"\xff\xfe binary\n" + b"x" * (2 * 1024 * 1024) + b"\n")
     result = run(tmp_path, path=str(log), rotated=True)
     assert result["counts"]["malformed"] == 3 and result["counts"]["exported"] == 6
-    assert "not UTF-8" in result["malformed"][0] and "longer than" in result["malformed"][1]
+    assert result["malformed"][0] == f"{log}.1:1: not UTF-8 text (byte 0)"
+    assert result["malformed"][1] == f"{log}.1:2: line longer than 1048576 bytes"
     small = run(tmp_path, path=str(log), max_bytes=200)
     assert small["truncated"] is True and small["counts"]["exported"] < 6
     missing = run(tmp_path, path=str(tmp_path / "nope.log"))
     assert missing["failed"] and "not a regular file" in missing["msg"]
+
+
+def test_rotated_siblings_are_read_oldest_first(tmp_path):
+    log = tmp_path / "a.log"
+    for name in ("a.log", "a.log.1", "a.log.2", "a.log.4"):
+        (tmp_path / name).write_text("")
+    assert files_of(str(log), True) == [f"{log}.2", f"{log}.1", str(log)]     # .4 is past a gap
+    assert files_of(str(log), False) == [str(log)]
+
+
+def test_a_bad_time_is_an_error_naming_the_option(tmp_path):
+    result = run(tmp_path, path=str(FIXTURES / "server_audit.log"), since="yesterday")
+    assert result["failed"] and result["msg"].startswith("since: 'yesterday' is not a time")
+    assert parse_when("until", "2026-11-22") == "2026-11-22T00:00:00"
+    with pytest.raises(ValueError, match="until"):
+        parse_when("until", "2026-11-22T13:05:01+08:00")
+
+
+def test_a_truncated_last_line_is_malformed_not_an_event():
+    good = b"20261122 13:05:01,db1,app,h,12,0,CONNECT,shop,,0\n"
+    out, stats = records(good + b"20261122 13:05:02,db1,app,h,12,5,QUERY,shop,'SELECT 1',10")
+    assert isinstance(out[0], dict) and isinstance(out[1], Malformed) and stats["read"] == 2
+    assert out[1].line == 2 and "truncated last line" in out[1].why
+
+
+@pytest.mark.parametrize("line, why", [
+    (b"20261122 13:05:01,db1,app,h,12,5,QUERY,shop,'SELECT \\'open,0\n", "not closed"),
+    (b"20261122 13:05:01,db1,app,h,12,5,QUERY,shop,'x'y,0\n", "text after the quoted object"),
+    (b"2026-11-22 13:05:01,db1,app,h,12,5,QUERY,shop,'x',0\n", "does not match format"),
+    (b"20261122 13:05:01,db1,app,h,12,5,QUERY,shop,'x',ok\n", "not a number"),
+    (b"20261122 13:05:01,db1\x00,app,h,12,5,QUERY,shop,'x',0\n", "binary data"),
+])
+def test_server_audit_lines_that_are_not_events_say_why(line, why):
+    out, _stats = records(line, "mariadb")
+    assert len(out) == 1 and isinstance(out[0], Malformed) and why in out[0].why and out[0].line == 1
+
+
+def test_a_table_event_object_is_not_quoted_and_the_host_may_carry_a_port():
+    out, _stats = records(b"20261122 13:05:01,db1,app,10.0.0.9:51234,12,7,WRITE,shop,orders,0\n")
+    assert out[0]["event"] == "WRITE" and out[0]["query"] == "orders" and out[0]["host"] == "10.0.0.9:51234"
+
+
+def test_pretty_printed_json_records_as_the_manual_shows_them():
+    data = b"""[
+  {
+    "timestamp": "2019-10-03 13:50:01",
+    "id": 0,
+    "class": "audit",
+    "event": "startup",
+    "connection_id": 0,
+    "startup_data": { "server_id": 1, "os_version": "x86_64-Linux", "mysql_version": "8.0.19" }
+  },
+  {
+    "timestamp": "2019-10-03 15:02:32",
+    "id": 0,
+    "class": "general",
+    "event": "status",
+    "connection_id": 11,
+    "account": { "user": "root", "host": "localhost" },
+    "login": { "user": "root", "os": "", "ip": "", "proxy": "" },
+    "general_data": { "command": "Query", "sql_command": "create_user", "status": 0,
+                      "query": "CREATE USER u IDENTIFIED BY 'a}b{\\"c'" }
+  }
+]
+"""
+    out, stats = records(data)
+    assert [r["event"] for r in out] == ["audit/startup", "general/status"] and stats["read"] == len(data.splitlines())
+    assert out[1]["query"] == "CREATE USER u IDENTIFIED BY 'a}b{\"c'" and out[1]["user"] == "root"
+
+
+def test_a_json_record_cut_at_the_end_or_too_long_is_malformed():
+    out, _stats = records(b'[\n{ "timestamp": "2026-11-22 13:05:01", "class": "general",\n  "event": "sta')
+    assert len(out) == 1 and isinstance(out[0], Malformed) and out[0].line == 2 and "truncated" in out[0].why
+    out, _stats = records(b'[\n{ "timestamp": "2026-11-22 13:05:01",\n' + b'"x": 1,\n' * 40 + b"}\n", max_line=100)
+    assert isinstance(out[0], Malformed) and "longer than 100" in out[0].why
+    out, _stats = records(b'[\n{"timestamp": "yesterday", "class": "general"},\n"a string"\n]\n', "mysql_json")
+    assert [m.line for m in out] == [2, 3] and all(isinstance(m, Malformed) for m in out)
+
+
+def test_the_byte_budget_stops_reading_across_lines():
+    line = b"20261122 13:05:01,db1,app,h,12,0,CONNECT,shop,,0\n"
+    budget = Budget(len(line) * 3)
+    out = list(read_records(io.BytesIO(line * 10), "mariadb", budget, {}))
+    assert len(out) == 3 and budget.exhausted

@@ -3,9 +3,11 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Sensitive literals in SQL text, masked: what an exported audit log may not carry.
 
-* passwords: the literal after ``IDENTIFIED BY``/``AS`` (``IDENTIFIED WITH plugin BY``),
-  in ``PASSWORD('...')``, ``SET PASSWORD ... = '...'``, ``MASTER_PASSWORD = '...'`` and
-  ``OPTIONS (PASSWORD '...')`` -> ``'***'``;
+* passwords: the literal after ``IDENTIFIED BY``/``AS``/``USING`` (``IDENTIFIED WITH plugin
+  BY``, MariaDB's ``VIA plugin USING ... OR plugin USING ...``), in ``PASSWORD('...')``,
+  ``SET PASSWORD ... = '...'``, ``MASTER_PASSWORD = '...'`` (any ``..._PASSWORD =``,
+  ``PASSWORD = '...'``), ``OPTIONS (PASSWORD '...')`` and MySQL's ``REPLACE 'current'``
+  -> ``'***'``;
 * card numbers: 13 to 19 digits, spaces or dashes between them, that pass the Luhn check
   -> ``<card>`` (an order number that fails it is left alone);
 * Chinese resident identity numbers: 17 digits and a check character (ISO 7064 MOD 11-2)
@@ -14,8 +16,15 @@
   8 to 15 digits -> ``<phone>``;
 * e-mail addresses -> ``<email>``.
 
-Never nothing, silently: a statement that names a password (``IDENTIFIED``, ``PASSWORD``)
-whose literal the patterns cannot find is replaced whole by ``<redacted: ...>``.
+Passwords are found on tokens (strings, quoted identifiers, comments, words), not on raw
+text, so a comment between ``IDENTIFIED`` and ``BY``, a charset introducer
+(``_utf8mb4'...'``), doubled or escaped quotes do not hide a literal.
+
+Never nothing, silently: a statement where a password slot holds something that is not a
+string literal (or an already masked value: ``'***'``, the server's ``*****``, ``RANDOM
+PASSWORD``), where ``IDENTIFIED`` is followed by anything the grammar does not allow, where a
+string is left open, or whose string literal carries ``IDENTIFIED``/``PASSWORD`` (dynamic
+SQL) is replaced whole by ``<redacted: ...>`` and counted.
 Digits inside identifiers, GTIDs (``0-1-123``), UUIDs, IP addresses and longer digit runs
 are not touched: a number is only masked when no digit or letter touches it.
 """
@@ -25,18 +34,172 @@ __metaclass__ = type
 
 import re
 
-__all__ = ["KINDS", "mask", "luhn_ok", "cn_id_ok"]
+__all__ = ["KINDS", "REDACTED", "mask", "luhn_ok", "cn_id_ok"]
 
-KINDS = ("password", "card", "id", "phone", "email", "redacted")
-_LITERAL = r"(?:'(?:[^'\\]|\\.|'')*'|\"(?:[^\"\\]|\\.|\"\")*\")"
-_PASSWORD = re.compile(
-    r"(?P<head>\bIDENTIFIED\s+(?:(?:WITH|VIA)\s+[`'\"]?\w+[`'\"]?\s+)?(?:BY|AS|USING)\s+(?:PASSWORD\s*\(\s*)?"
-    r"|\bPASSWORD\s*\(\s*"
-    r"|\bSET\s+PASSWORD\b[^=;]*=\s*(?:PASSWORD\s*\(\s*)?"
-    r"|\b(?:MASTER|SOURCE)_PASSWORD\s*=\s*"
-    r"|\bPASSWORD\s+(?=['\"]))"
-    r"(?P<literal>" + _LITERAL + r")", re.IGNORECASE | re.DOTALL)
-_NAMES_A_PASSWORD = re.compile(r"\bIDENTIFIED\b|\bPASSWORD\b", re.IGNORECASE)
+KINDS = ("password", "card", "id", "phone", "email")
+REDACTED = "<redacted: a statement naming a password whose literal could not be located>"
+MASKED_PASSWORD = "'***'"
+
+_TOKEN = re.compile(
+    r"(?P<ws>\s+)"
+    r"|(?P<comment>/\*.*?\*/|(?:--(?=\s|$)|\#)[^\n]*)"
+    r"|(?P<string>(?:_[A-Za-z0-9]+\s*|[Nn](?=['\"]))?(?:'(?:[^'\\]|\\.|'')*'|\"(?:[^\"\\]|\\.|\"\")*\"))"
+    r"|(?P<open>/\*|['\"`])"
+    r"|(?P<ident>`(?:[^`]|``)*`)"
+    r"|(?P<stars>\*+)"
+    r"|(?P<word>[@$\w]+)"
+    r"|(?P<other>.)", re.DOTALL)
+_DYNAMIC = re.compile(r"\bIDENTIFIED\b|\bPASSWORD\s*[(='\"]", re.IGNORECASE)
+_SLOT_KEYWORDS = ("BY", "AS", "USING")
+_NOT_SECRET_VALUES = ("NULL", "DEFAULT", "?")
+
+
+class _Unlocated(Exception):
+    """A password slot the masker cannot read."""
+
+
+def _tokens(text):
+    out = []
+    for match in _TOKEN.finditer(text):
+        kind = match.lastgroup
+        if kind == "open":                      # an unclosed string, identifier or comment
+            out.append(("open", text[match.start():]))
+            break
+        out.append((kind, match.group(0)))
+    return out
+
+
+class _Statement(object):
+    """The significant tokens (no spaces, no comments) of one statement, by position."""
+
+    def __init__(self, tokens):
+        self.tokens = tokens
+        self.sig = [i for i, (kind, _text) in enumerate(tokens) if kind not in ("ws", "comment")]
+        self.secret = set()                     # indexes into tokens of literals to mask
+
+    def kind(self, j):
+        return self.tokens[self.sig[j]][0] if 0 <= j < len(self.sig) else None
+
+    def text(self, j):
+        return self.tokens[self.sig[j]][1] if 0 <= j < len(self.sig) else None
+
+    def word(self, j):
+        return self.text(j).upper() if self.kind(j) == "word" else None
+
+    def value(self, j):
+        """The slot at ``j`` holds a password: mark its literal, or raise _Unlocated."""
+        kind, word = self.kind(j), self.word(j)
+        if kind == "string":
+            self.secret.add(self.sig[j])
+        elif kind == "stars" or word in _NOT_SECRET_VALUES or self.text(j) == "?":
+            return
+        elif word == "RANDOM" and self.word(j + 1) == "PASSWORD":
+            return
+        elif word == "PASSWORD" and self.kind(j + 1) == "string":      # BY PASSWORD '*hash'
+            self.secret.add(self.sig[j + 1])
+        elif kind == "word" and self.text(j + 1) == "(":                 # PASSWORD('x'), MD5('x')
+            self.call(j + 1)
+        elif kind == "word" and self.text(j).startswith("@"):           # a user variable
+            return
+        else:
+            raise _Unlocated()
+
+    def call(self, j):
+        """Every string inside the parentheses opening at ``j``."""
+        depth = 0
+        for k in range(j, len(self.sig)):
+            if self.text(k) == "(":
+                depth += 1
+            elif self.text(k) == ")":
+                depth -= 1
+                if depth == 0:
+                    return
+            elif self.kind(k) == "string":
+                self.secret.add(self.sig[k])
+        raise _Unlocated()
+
+    def plugin_slot(self, j):
+        """After ``WITH``/``VIA``/``OR``: ``plugin [BY|AS|USING value]``."""
+        if self.kind(j) not in ("word", "string", "ident"):
+            raise _Unlocated()
+        if self.word(j + 1) in _SLOT_KEYWORDS:
+            self.value(j + 2)
+
+    def identified(self, j):
+        nxt = self.word(j + 1)
+        if nxt in ("WITH", "VIA"):
+            self.plugin_slot(j + 2)
+        elif nxt == "BY":
+            self.value(j + 2)
+        else:
+            raise _Unlocated()
+
+    def find_secrets(self):
+        names_identified = any(self.word(j) == "IDENTIFIED" for j in range(len(self.sig)))
+        names_password = names_identified or any(
+            (self.word(j) or "").endswith("PASSWORD") for j in range(len(self.sig)))
+        for j in range(len(self.sig)):
+            word = self.word(j)
+            if word is None:
+                continue
+            after = self.text(j + 1)
+            if word == "IDENTIFIED":
+                self.identified(j)
+            elif word == "OR" and names_identified and self.word(j + 2) in _SLOT_KEYWORDS:
+                self.plugin_slot(j + 1)                      # VIA a USING 'x' OR b USING 'y'
+            elif word == "PASSWORD" and after == "(":
+                self.call(j + 1)
+            elif (word == "PASSWORD" or word.endswith("_PASSWORD")) and after == "=" and self.word(j - 1) != "SET":
+                self.value(j + 2)
+            elif word == "PASSWORD" and self.kind(j + 1) == "string" and self.word(j - 1) != "BY":
+                self.secret.add(self.sig[j + 1])             # OPTIONS (PASSWORD 'x')
+            elif word == "SET" and self.word(j + 1) == "PASSWORD":
+                self.set_password(j + 2)
+            elif word == "REPLACE" and names_password and self.kind(j + 1) == "string":
+                self.secret.add(self.sig[j + 1])             # ALTER USER ... REPLACE 'current'
+
+    def set_password(self, j):
+        """``SET PASSWORD [FOR user] = value``: the value after the first ``=``."""
+        for k in range(j, len(self.sig)):
+            if self.text(k) == "=":
+                self.value(k + 1)
+                return
+            if self.text(k) == ";":
+                break
+        raise _Unlocated()
+
+
+def _names_a_password(word):
+    word = word.upper()
+    return word in ("IDENTIFIED", "PASSWORD") or word.endswith("_PASSWORD")
+
+
+def _mask_passwords(text, counts):
+    """``text`` with password literals masked, or None when a slot cannot be read."""
+    tokens = _tokens(text)
+    if not any(kind == "word" and _names_a_password(value) for kind, value in tokens):
+        dynamic = any(kind in ("string", "open") and _DYNAMIC.search(value) for kind, value in tokens)
+        return None if dynamic else text
+    if any(kind == "open" for kind, _value in tokens):
+        return None
+    if any(kind == "string" and _DYNAMIC.search(value) for kind, value in tokens):
+        return None
+    statement = _Statement(tokens)
+    try:
+        statement.find_secrets()
+    except _Unlocated:
+        return None
+    out = []
+    for index, (_kind, value) in enumerate(tokens):
+        if index in statement.secret:
+            if value != MASKED_PASSWORD:
+                counts["password"] = counts.get("password", 0) + 1
+            out.append(MASKED_PASSWORD)
+        else:
+            out.append(value)
+    return "".join(out)
+
+
 _EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]{1,64}@[^\W_][\w-]{0,62}(?:\.[^\W_][\w-]{0,62})+(?![\w-])", re.UNICODE)
 # Not inside a hex or bit literal (X'...', B'...'): those are bytes, not numbers a person wrote.
 _CARD = re.compile(r"(?<![\w.-])(?<![xXbB]')\d(?:[ -]?\d){12,18}(?![\w.-])")
@@ -68,20 +231,17 @@ def cn_id_ok(text):
 
 
 def mask(text, counts=None):
-    """``text`` with every sensitive literal masked; ``counts`` (kind -> n) is updated."""
+    """``text`` with every sensitive literal masked; ``counts`` (kind -> n, and
+    ``redacted``) is updated."""
     counts = counts if counts is not None else {}
 
     def count(kind):
         counts[kind] = counts.get(kind, 0) + 1
 
-    def password(match):
-        count("password")
-        return match.group("head") + "'***'"
-
-    masked = _PASSWORD.sub(password, text)
-    if _NAMES_A_PASSWORD.search(masked) and _has_literal_after_keyword(masked):
+    masked = _mask_passwords(text, counts)
+    if masked is None:
         count("redacted")
-        return "<redacted: a statement naming a password whose literal could not be located>"
+        return REDACTED
 
     def email(match):
         count("email")
@@ -111,24 +271,3 @@ def mask(text, counts=None):
         return "<phone>"
 
     return _PHONE.sub(phone, masked)
-
-
-_SECRET_SLOTS = (
-    re.compile(r"\bIDENTIFIED\s+(?:(?:WITH|VIA)\s+[`'\"]?\w+[`'\"]?\s+)?(?:BY|AS|USING)\s+(?:PASSWORD\b\s*\(?\s*)?(?P<v>\S*)",
-               re.IGNORECASE),
-    re.compile(r"\bSET\s+PASSWORD\b[^=;]*=\s*(?:PASSWORD\s*\(\s*)?(?P<v>\S*)", re.IGNORECASE),
-    re.compile(r"\b(?:\w+_)?PASSWORD\s*(?:=\s*|\(\s*|(?=['\"]))(?P<v>\S*)", re.IGNORECASE),
-)
-_MASKED = ("'***'", "*****")
-
-
-def _has_literal_after_keyword(text):
-    """A secret may still be there: a password slot (after IDENTIFIED BY, SET PASSWORD =,
-    PASSWORD(, PASSWORD =) holds something other than a masked value ('***', or the
-    server's own *****)."""
-    for slot in _SECRET_SLOTS:
-        for match in slot.finditer(text):
-            value = match.group("v")
-            if value and not value.startswith(_MASKED) and not value.lower().startswith("password"):
-                return True
-    return False

@@ -6,16 +6,19 @@
 MariaDB server_audit (``server_audit_output_type=file``), one event a line:
 ``timestamp,serverhost,username,host,connectionid,queryid,operation,database,object,retcode``
 with ``timestamp`` as ``YYYYMMDD HH:MM:SS`` and ``object`` (the query for QUERY events) in
-single quotes, backslash-escaped.
+single quotes, backslash-escaped (a TABLE event's object, a table name, is not quoted).
 
-MySQL Enterprise Audit / Percona audit_log in the JSON format: a JSON array, one object a
-line (``{"timestamp": "2026-11-22 13:05:01", "class": "general", "event": "status",
-"connection_id": 9, "account": {"user": ..., "host": ...}, "login": {"ip": ...},
-"general_data": {"command": "Query", "sql_command": "insert", "query": "...", "status": 0}}``).
+MySQL Enterprise Audit / Percona audit_log in the JSON format: one JSON array of records,
+each an object, either one a line (``{"timestamp": "2026-11-22 13:05:01", "id": 0, "class":
+"general", "event": "status", "connection_id": 9, "account": {"user": ..., "host": ...},
+"login": {"ip": ...}, "general_data": {"command": "Query", "sql_command": "insert",
+"query": "...", "status": 0}}``) or pretty-printed over several lines as the reference
+manual shows them.
 
 Every record: ``time`` (ISO 8601), ``user``, ``host``, ``connection_id``, ``event``, ``database``,
-``query`` (or the object), ``status``.  A line that is not a record is returned as a
-``Malformed`` with its line number, never an exception.
+``query`` (or the object), ``status``.  Whatever is not a record (not UTF-8, over the line
+bound, not the format, cut short at the end of the file) comes out as a ``Malformed``
+naming its line, never an exception.
 """
 from __future__ import absolute_import, division, print_function
 
@@ -24,9 +27,11 @@ __metaclass__ = type
 import json
 from datetime import datetime
 
-__all__ = ["Malformed", "parse_line", "detect_format"]
+__all__ = ["Malformed", "parse_line", "detect_format", "read_records", "Budget", "MAX_LINE"]
 
 MARIADB_FIELDS = 10
+MAX_LINE = 1024 * 1024
+_JSON_DATA = ("general_data", "connection_data", "table_access_data", "query_data", "command_data")
 
 
 class Malformed(object):
@@ -35,6 +40,20 @@ class Malformed(object):
     def __init__(self, line, why):
         self.line = line
         self.why = why
+
+
+class Budget(object):
+    """Bytes that may still be read, over all the files; ``exhausted`` once a read went past it."""
+
+    def __init__(self, limit):
+        self.left = limit
+        self.exhausted = False
+
+    def take(self, count):
+        self.left -= count
+        if self.left < 0:
+            self.exhausted = True
+        return not self.exhausted
 
 
 def _split_mariadb(text):
@@ -80,33 +99,44 @@ def _mariadb(text):
     if len(fields) != MARIADB_FIELDS:
         raise ValueError("%d fields, server_audit writes %d" % (len(fields), MARIADB_FIELDS))
     stamp = datetime.strptime(fields[0], "%Y%m%d %H:%M:%S")
+    if not fields[9].lstrip("-").isdigit():
+        raise ValueError("the return code %r is not a number" % fields[9][:20])
     return {"time": stamp.strftime("%Y-%m-%dT%H:%M:%S"), "server": fields[1], "user": fields[2], "host": fields[3],
             "connection_id": int(fields[4]) if fields[4].isdigit() else None, "event": fields[6],
-            "database": fields[7], "query": fields[8], "status": int(fields[9]) if fields[9].lstrip("-").isdigit() else None}
+            "database": fields[7], "query": fields[8], "status": int(fields[9])}
 
 
-def _mysql_json(text):
-    text = text.strip().rstrip(",")
-    if text in ("[", "]", ""):
-        return None
-    record = json.loads(text)
+def _text(value):
+    return value if isinstance(value, str) else ""
+
+
+def _mysql_record(record):
     if not isinstance(record, dict) or "timestamp" not in record:
         raise ValueError("not an audit record object")
     stamp = datetime.strptime(str(record["timestamp"]), "%Y-%m-%d %H:%M:%S")
     account = record.get("account") if isinstance(record.get("account"), dict) else {}
     login = record.get("login") if isinstance(record.get("login"), dict) else {}
     data = {}
-    for key in ("general_data", "connection_data", "table_access_data"):
+    for key in _JSON_DATA:
         if isinstance(record.get(key), dict):
             data = record[key]
-    event = "%s/%s" % (record.get("class", ""), record.get("event", ""))
-    query = data.get("query") if isinstance(data.get("query"), str) else ""
+            break
+    event = "%s/%s" % (_text(record.get("class")), _text(record.get("event")))
     status = data.get("status")
-    return {"time": stamp.strftime("%Y-%m-%dT%H:%M:%S"), "server": "", "user": str(account.get("user") or login.get("user") or ""),
-            "host": str(account.get("host") or login.get("ip") or ""),
-            "connection_id": record.get("connection_id") if isinstance(record.get("connection_id"), int) else None,
-            "event": event, "database": str(data.get("db") or ""), "query": query,
-            "status": status if isinstance(status, int) else None}
+    connection = record.get("connection_id")
+    return {"time": stamp.strftime("%Y-%m-%dT%H:%M:%S"), "server": "",
+            "user": _text(account.get("user")) or _text(login.get("user")),
+            "host": _text(account.get("host")) or _text(login.get("ip")),
+            "connection_id": connection if isinstance(connection, int) and not isinstance(connection, bool) else None,
+            "event": event, "database": _text(data.get("db")), "query": _text(data.get("query")),
+            "status": status if isinstance(status, int) and not isinstance(status, bool) else None}
+
+
+def _mysql_json(text):
+    text = text.strip().rstrip(",").strip()
+    if text in ("[", "]", ""):
+        return None
+    return _mysql_record(json.loads(text))
 
 
 def detect_format(first_line):
@@ -120,3 +150,102 @@ def parse_line(text, number, fmt):
         return _mysql_json(text) if fmt == "mysql_json" else _mariadb(text.rstrip("\r\n"))
     except (ValueError, TypeError, KeyError, RecursionError) as exc:
         return Malformed(number, str(exc)[:200])
+
+
+def _brace_depth(text, depth):
+    """``depth`` after ``text``: braces and brackets outside JSON strings (which cannot span lines)."""
+    in_string = escaped = False
+    for char in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "{[":
+            depth += 1
+        elif char in "}]":
+            depth -= 1
+    return depth
+
+
+def _lines(handle, budget, max_line):
+    """(number, text or Malformed, ends with a newline) for each line, within the budget."""
+    number = 0
+    while True:
+        raw = handle.readline(max_line + 1)
+        if not raw:
+            return
+        number += 1
+        if not budget.take(len(raw)):
+            return
+        if len(raw) > max_line and not raw.endswith(b"\n"):
+            while raw and not raw.endswith(b"\n"):
+                raw = handle.readline(max_line + 1)
+                if not budget.take(len(raw)):
+                    return
+            yield number, Malformed(number, "line longer than %d bytes" % max_line), True
+            continue
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            yield number, Malformed(number, "not UTF-8 text (byte %d)" % exc.start), raw.endswith(b"\n")
+            continue
+        if "\x00" in text:
+            yield number, Malformed(number, "binary data (a NUL byte)"), raw.endswith(b"\n")
+            continue
+        yield number, text, text.endswith("\n")
+
+
+def read_records(handle, fmt, budget, stats, max_line=MAX_LINE):
+    """Yield a record dict or a ``Malformed`` for the lines of the binary ``handle``
+    (``stats["read"]`` counts the lines); ``fmt`` is ``auto``, ``mariadb`` or ``mysql_json``.
+    A JSON record may span lines (the manual's pretty-printed form): its lines are gathered,
+    up to ``max_line`` bytes."""
+    pending, pending_from, pending_size, depth = [], 0, 0, 0
+    for number, text, complete in _lines(handle, budget, max_line):
+        stats["read"] = stats.get("read", 0) + 1
+        if isinstance(text, Malformed):
+            if pending:
+                yield Malformed(pending_from, "a record cut by line %d" % number)
+                pending, depth = [], 0
+            yield text
+            continue
+        if fmt == "auto":
+            if not text.strip():
+                continue
+            fmt = detect_format(text)
+        if fmt == "mariadb":
+            if not complete:
+                yield Malformed(number, "truncated last line (no newline at the end of the file)")
+            elif text.strip():
+                yield parse_line(text, number, fmt)
+            continue
+        stripped = text.strip()
+        if not pending:
+            if stripped.startswith("["):                 # the array's opening bracket, maybe with a record
+                stripped = stripped[1:].strip()
+            if not stripped.startswith("{"):
+                if stripped.rstrip(",") not in ("", "]"):
+                    yield Malformed(number, "not a JSON audit record")
+                continue
+            pending_from, pending_size, depth = number, 0, 0
+        pending.append(stripped)
+        pending_size += len(stripped)
+        depth = _brace_depth(stripped, depth)
+        if pending_size > max_line:
+            yield Malformed(pending_from, "record longer than %d bytes" % max_line)
+            pending, depth = [], 0
+            continue
+        if depth <= 0:
+            body = "\n".join(pending).rstrip().rstrip("]").rstrip().rstrip(",")
+            pending, depth = [], 0
+            try:
+                yield _mysql_record(json.loads(body))
+            except (ValueError, TypeError, KeyError, RecursionError) as exc:
+                yield Malformed(pending_from, str(exc)[:200])
+    if pending:
+        yield Malformed(pending_from, "truncated record at the end of the file")

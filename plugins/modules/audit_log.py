@@ -150,7 +150,10 @@ def export(module, params, result):
     handle, temporary = None, None
     try:
         if not module.check_mode:
-            fd, temporary = tempfile.mkstemp(prefix=".audit-", dir=os.path.dirname(os.path.abspath(dest)))
+            try:
+                fd, temporary = tempfile.mkstemp(prefix=".audit-", dir=os.path.dirname(os.path.abspath(dest)))
+            except OSError as exc:
+                module.fail_json(msg="dest %s: cannot write beside it: %s" % (dest, exc.strerror or exc), **result)
             handle = os.fdopen(fd, "wb")
         for record in read_events(params, result):
             line = (json.dumps(record, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8")
@@ -163,8 +166,11 @@ def export(module, params, result):
             handle = None
         result["changed"] = digest.hexdigest() != digest_of(dest)
         if temporary is not None and result["changed"]:
-            os.chmod(temporary, 0o600)
-            os.replace(temporary, dest)
+            try:
+                os.chmod(temporary, 0o600)
+                os.replace(temporary, dest)
+            except OSError as exc:
+                module.fail_json(msg="dest %s: cannot replace it: %s" % (dest, exc.strerror or exc), **result)
             temporary = None
     finally:
         if handle is not None:

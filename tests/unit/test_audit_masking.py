@@ -53,3 +53,39 @@ def test_a_password_never_survives_and_masking_is_idempotent(password):
     once = mask(statement)
     assert once == "CREATE USER 'u'@'%' IDENTIFIED BY '***'"
     assert mask(once) == once
+
+
+SQL_PIECES = list("abcXY01 9'\"\\`,;=()@.-+_*/#\n") + [
+    "IDENTIFIED", " BY ", "PASSWORD", "REPLACE", "4111111111111111", "13812345678", "a@b.cn",
+    "11010519491231002X", "/*", "*/", "--", "_utf8mb4"]
+sql_alphabet = st.sampled_from(SQL_PIECES)
+
+
+@settings(max_examples=400)
+@given(st.lists(sql_alphabet, max_size=30).map("".join))
+def test_masking_any_sql_like_text_is_idempotent_and_never_raises(text):
+    once = mask(text)
+    assert mask(once) == once
+
+
+@settings(max_examples=200)
+@given(st.text(max_size=200))
+def test_masking_any_text_is_idempotent(text):
+    once = mask(text)
+    assert mask(once) == once
+
+
+@settings(max_examples=200)
+@given(st.from_regex(r"5[1-5][0-9]{13}", fullmatch=True), st.sampled_from([" ", "-", ""]), words)
+def test_a_grouped_luhn_valid_card_never_survives_in_any_of_its_spellings(prefix, sep, before):
+    card = luhn_complete(prefix)
+    spelled = sep.join(card[i:i + 4] for i in range(0, 16, 4))
+    masked = mask(f"UPDATE pay SET note = '{before}', card = '{spelled}'")
+    assert spelled not in masked and card not in masked.replace(" ", "").replace("-", "")
+
+
+@settings(max_examples=200)
+@given(st.from_regex(r"[0-9]{15}", fullmatch=True))
+def test_a_luhn_invalid_number_is_never_masked_as_a_card(prefix):
+    number = next(prefix + d for d in "0123456789" if not luhn_ok(prefix + d))
+    assert number in mask(f"SELECT * FROM orders WHERE no = {number}")

@@ -10,6 +10,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ansible_collections.dbaops.mysql_ha.plugins.module_utils.audit import files_of, parse_when
 from ansible_collections.dbaops.mysql_ha.plugins.module_utils.audit.parse import Budget, Malformed, read_records
@@ -192,3 +194,31 @@ def test_the_byte_budget_stops_reading_across_lines():
     budget = Budget(len(line) * 3)
     out = list(read_records(io.BytesIO(line * 10), "mariadb", budget, {}))
     assert len(out) == 3 and budget.exhausted
+
+
+@settings(max_examples=300)
+@given(st.binary(max_size=400), st.sampled_from(["auto", "mariadb", "mysql_json"]))
+def test_any_bytes_are_records_or_malformed_lines_never_an_exception(data, fmt):
+    out, stats = records(data, fmt, max_line=64)
+    assert all(isinstance(r, (dict, Malformed)) for r in out)
+    assert all(1 <= m.line <= stats.get("read", 0) for m in out if isinstance(m, Malformed))
+
+
+@settings(max_examples=200)
+@given(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=80))
+def test_any_query_server_audit_escapes_comes_back_as_it_was(query):
+    escaped = query.replace("\\", "\\\\").replace("'", "\\'").replace("\n", "\\n").replace("\r", "\\r")
+    escaped = escaped.replace("\x00", "\\0")
+    line = f"20261122 13:05:01,db1,app,h,12,5,QUERY,shop,'{escaped}',0\n".encode()
+    out, _stats = records(line, "mariadb")
+    assert out[0]["query"] == query
+
+
+def test_a_dest_that_cannot_be_written_is_an_error_naming_it(tmp_path):
+    result = run(tmp_path, path=str(FIXTURES / "server_audit.log"), dest=str(tmp_path / "missing" / "out.jsonl"))
+    assert result["failed"] and result["msg"].startswith(f"dest {tmp_path / 'missing' / 'out.jsonl'}: cannot write")
+    (tmp_path / "adir").mkdir()
+    (tmp_path / "adir" / "x").write_text("")
+    taken = run(tmp_path, path=str(FIXTURES / "server_audit.log"), dest=str(tmp_path / "adir"))
+    assert taken["failed"] and "cannot replace it" in taken["msg"]
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".audit-")] == []

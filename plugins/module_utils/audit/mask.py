@@ -242,6 +242,18 @@ def mask(text, counts=None):
     if masked is None:
         count("redacted")
         return REDACTED
+    # Until nothing changes: a literal masked can free its neighbour (13812345678+4915123456789),
+    # and a second pass must find nothing the first one left.
+    for _round in range(8):
+        again = _mask_personal(masked, count)
+        if again == masked:
+            break
+        masked = again
+    return masked
+
+
+def _mask_personal(masked, count):
+    """One pass over e-mails, resident ID numbers, cards and phone numbers."""
 
     def email(match):
         count("email")

@@ -105,7 +105,9 @@ def handler_for(service: Service) -> type[BaseHTTPRequestHandler]:
                     raise ApiError(404, f"no such endpoint: {method} {url.path[:100]}")
                 self._authorised()
                 if method == "GET" and parts == ["api", "clusters"]:
-                    return self._json(200, {"clusters": clusters_view(service.monitor.snapshot)})
+                    monitor = service.monitor
+                    return self._json(200, {"clusters": clusters_view(monitor.snapshot), "cycles": monitor.cycles,
+                                            "cycle_at": monitor.last_cycle_at, "interval": service.config.interval})
                 if method == "GET" and parts == ["api", "compliance"]:
                     return self._json(200, {"members": compliance_view(service.monitor.snapshot)})
                 if method == "GET" and parts == ["api", "alerts"]:
@@ -136,8 +138,9 @@ def handler_for(service: Service) -> type[BaseHTTPRequestHandler]:
             self.send_header("Content-Type", CONSOLE_FILES[name])
             self.send_header("Content-Length", str(len(body)))
             self.send_header("Cache-Control", "no-cache")
-            self.send_header("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'")
+            self.send_header("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; base-uri 'none'; frame-ancestors 'none'")
             self.send_header("X-Content-Type-Options", "nosniff")
+            self.send_header("Referrer-Policy", "no-referrer")
             self.end_headers()
             self.wfile.write(body)
 

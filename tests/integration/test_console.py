@@ -1,12 +1,20 @@
-"""The console at / of a running daemon on the lab, in headless Chromium: the replication tree,
-a firing alert, acking it from the page, and a rule's HTML shown as text, never run."""
+"""The console at / of a running daemon on the lab, in headless Chromium: the token asked for,
+the replication tree, a firing alert, acking it from the page, and markup from a rule and from
+the page's own "ack as" shown as text, never run.
+
+The screenshot is saved as ``console.png`` in the test's tmp_path (and, when
+``MYSQLHA_CONSOLE_SCREENSHOT`` names a file, there too, to be looked at)."""
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import urllib.request
 from pathlib import Path
 
 import pytest
+
+from ansible_collections.dbaops.mysql_ha.engine.lab.server import free_ports
 
 from daemon_helpers import Daemon, Receiver, write_config
 
@@ -14,6 +22,8 @@ pytestmark = pytest.mark.integration
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync"]
 REPO = Path(__file__).resolve().parents[2]
+TOKEN = "console-token-7f3a9c"
+HOSTILE = '<img src=x onerror="window.pwned=1">'
 HOSTILE_RULE = """rules:
   - id: console_html_probe
     scope: instance
@@ -21,6 +31,12 @@ HOSTILE_RULE = """rules:
     severity: P3
     summary: "<img src=x onerror=\\"window.pwned=1\\"> on {instance}"
 """
+
+
+def api(daemon: Daemon, path: str) -> dict:
+    request = urllib.request.Request(f"http://{daemon.listen}{path}", headers={"Authorization": f"Bearer {TOKEN}"})
+    with urllib.request.urlopen(request, timeout=5) as answer:
+        return json.loads(answer.read())
 
 
 def test_the_console_shows_the_tree_and_a_firing_alert_and_acks_it(make_lab, tmp_path):
@@ -31,8 +47,13 @@ def test_the_console_shows_the_tree_and_a_firing_alert_and_acks_it(make_lab, tmp
     (tmp_path / "ours").mkdir()
     (tmp_path / "ours" / "probe.yml").write_text(HOSTILE_RULE)
     receiver = Receiver()
-    daemon = Daemon(write_config(lab, tmp_path, receiver.url, rules=[str(REPO / "rules"), str(tmp_path / "ours")]), lab)
+    config = write_config(lab, tmp_path, receiver.url, rules=[str(REPO / "rules"), str(tmp_path / "ours")],
+                          http={"listen": f"127.0.0.1:{free_ports(1)[0]}", "token_env": "CONSOLE_TOKEN"})
+    daemon = Daemon(config, lab)
+    daemon.env["CONSOLE_TOKEN"] = TOKEN
     try:
+        with lab.session(primary) as session:          # a GTID position to show
+            session.execute("CREATE DATABASE IF NOT EXISTS console_probe")
         daemon.start()
         with lab.session(replica1) as session:
             session.execute("STOP SLAVE SQL_THREAD")
@@ -42,32 +63,49 @@ def test_the_console_shows_the_tree_and_a_firing_alert_and_acks_it(make_lab, tmp
             try:
                 page = browser.new_page(viewport={"width": 1280, "height": 900})
                 page.goto(f"http://{daemon.listen}/")
+                page.wait_for_selector("#login:not([hidden])", timeout=10000)       # the API wants the token
+                page.fill("#token", "wrong")
+                page.click("#login button")
+                page.wait_for_function("document.getElementById('banner').textContent.includes('refused')", timeout=10000)
+                page.fill("#token", TOKEN)
+                page.click("#login button")
                 page.wait_for_selector("tr[data-rule='replica_sql_thread_stopped'] button[data-ack]", timeout=15000)
-                cluster = page.locator("[data-cluster='lab']")
-                roles = {a: cluster.locator(f"[data-address='{a}'] .role").inner_text()
-                         for a in (primary.address, replica1.address, replica2.address)}
-                assert roles == {primary.address: "primary", replica1.address: "replica", replica2.address: "replica"}
-                depths = {a: cluster.locator(f"[data-address='{a}']").get_attribute("data-depth")
-                          for a in (primary.address, replica1.address, replica2.address)}
-                assert depths == {primary.address: "0", replica1.address: "1", replica2.address: "1"}   # the tree
-                assert "replication_stopped" in cluster.locator(".code").inner_text()
-                assert "SQL no" in cluster.locator(f"[data-address='{replica1.address}']").inner_text()
-                probe = page.locator("tr[data-rule='console_html_probe']").inner_text()
-                assert '<img src=x onerror="window.pwned=1">' in probe
-                assert page.evaluate("window.pwned") is None
-                page.screenshot(path=str(tmp_path / "console.png"), full_page=True)
+                assert page.evaluate("sessionStorage.getItem('mysqlha-token')") == TOKEN
+                assert TOKEN not in page.content() and TOKEN not in page.url
+                assert page.is_hidden("#login") and page.is_hidden("#banner")
 
+                cluster = page.locator("[data-cluster='lab']")
+                addresses = (primary.address, replica1.address, replica2.address)
+                rows = {a: cluster.locator(f"tr[data-address='{a}']") for a in addresses}
+                assert {a: r.locator(".role").inner_text() for a, r in rows.items()} == {
+                    primary.address: "primary", replica1.address: "replica", replica2.address: "replica"}
+                assert {a: r.get_attribute("data-depth") for a, r in rows.items()} == {
+                    primary.address: "0", replica1.address: "1", replica2.address: "1"}   # the tree
+                assert {a: r.get_attribute("data-state") for a, r in rows.items()} == {
+                    primary.address: "ok", replica1.address: "stopped", replica2.address: "ok"}
+                assert "replication_stopped" in cluster.locator(".code").first.inner_text()
+                assert "SQL no" in rows[replica1.address].inner_text()
+                assert "-" in rows[primary.address].locator(".gtid").inner_text()   # a MariaDB domain-server-seq
+                probe = page.locator("tr[data-rule='console_html_probe']").inner_text()
+                assert HOSTILE in probe
+                page.screenshot(path=str(tmp_path / "console.png"), full_page=True)
+                if os.environ.get("MYSQLHA_CONSOLE_SCREENSHOT"):
+                    shutil.copyfile(tmp_path / "console.png", os.environ["MYSQLHA_CONSOLE_SCREENSHOT"])
+
+                page.fill("#ack-by", '<img src=x onerror="window.pwned=2">')
                 page.click("tr[data-rule='replica_sql_thread_stopped'] button[data-ack]")
                 page.wait_for_selector("tr[data-rule='replica_sql_thread_stopped'].acked", timeout=15000)
+                acked = page.locator("tr[data-rule='replica_sql_thread_stopped']").inner_text()
+                assert 'acked by <img src=x onerror="window.pwned=2">' in acked
+                assert page.evaluate("window.pwned") is None and page.locator("main img").count() == 0
             finally:
                 browser.close()
-        with urllib.request.urlopen(f"http://{daemon.listen}/api/alerts", timeout=5) as answer:
-            alerts = json.loads(answer.read())["alerts"]
-        (stopped,) = [a for a in alerts if a["rule"] == "replica_sql_thread_stopped"]
-        assert stopped["state"] == "acked" and stopped["acked_by"] == "console"
+        (stopped,) = [a for a in api(daemon, "/api/alerts")["alerts"] if a["rule"] == "replica_sql_thread_stopped"]
+        assert stopped["state"] == "acked" and stopped["acked_by"] == '<img src=x onerror="window.pwned=2">'
         with urllib.request.urlopen(f"http://{daemon.listen}/", timeout=5) as answer:
             assert "default-src 'self'" in answer.headers["Content-Security-Policy"]
             assert answer.headers["X-Content-Type-Options"] == "nosniff"
+            assert TOKEN not in answer.read().decode()
     finally:
         daemon.stop()
         receiver.stop()

@@ -171,8 +171,12 @@ def own_state_file(path: str) -> str:
     try:
         fd = os.open(path, os.O_CREAT | os.O_RDWR | os.O_NOFOLLOW | os.O_NONBLOCK, 0o600)
         try:
-            if not stat.S_ISREG(os.fstat(fd).st_mode):
+            info = os.fstat(fd)
+            if not stat.S_ISREG(info.st_mode):
                 raise StateFileError(f"{path} is not a regular file")
+            # Checked before anything changes it: a mistyped path (/etc/passwd) is refused untouched.
+            if info.st_size and os.pread(fd, 16, 0) != b"SQLite format 3\x00":
+                raise StateFileError(f"{path}: not a usable mysqlha state file (not SQLite); nothing was changed")
             os.fchmod(fd, 0o600)
         finally:
             os.close(fd)

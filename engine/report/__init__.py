@@ -61,13 +61,24 @@ def read_previous(path: str) -> dict:
 def write_atomically(path: str, text: str) -> None:
     """Write a report file so a reader never sees half of it and a failed run leaves the old one."""
     import os
+    import stat
     import tempfile
 
+    mode = 0o644
+    try:
+        existing = os.lstat(path)
+    except FileNotFoundError:
+        existing = None
+    if existing is not None:
+        if not stat.S_ISREG(existing.st_mode):
+            # A symlink, a device (/dev/stdout, /dev/null) or a FIFO is never replaced by a file.
+            raise OSError(0, "not a regular file; reports replace regular files only (use standard output: -o -)")
+        mode = stat.S_IMODE(existing.st_mode)
     handle, temporary = tempfile.mkstemp(prefix=".mysqlha-report-", dir=os.path.dirname(os.path.abspath(path)))
     try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="", errors="replace") as out:
             out.write(text)
-        os.chmod(temporary, 0o644)
+        os.chmod(temporary, mode)
         os.replace(temporary, path)
     except BaseException:
         os.unlink(temporary)

@@ -37,7 +37,8 @@ _SECRETS = (
     (re.compile(r"\$A\$\d{3}\$[^\s'\",;]{20,}"), "<password hash>"),          # caching_sha2_password
     (re.compile(r"\$[1256][ay]?\$[^\s'\",;]{8,}"), "<password hash>"),        # crypt(3) style (sha256_password, PAM)
 )
-_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Control characters, and what XML 1.0 cannot carry (lone surrogates, U+FFFE, U+FFFF).
+_CONTROL_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
 
 
 class ReportError(ValueError):
@@ -107,6 +108,10 @@ def _host(cluster: str, address: str, security: dict | None, member: dict | None
                   "controls": [], "collection_problems": []}
     if member.get("reachable") is not False and member:
         host["role"] = clean_text(member.get("role"), 40) or None
+    if security is not None and member.get("reachable") is False:
+        # A later task could not read the server: its older security facts are no assessment.
+        security = None
+        host["assessed"] = False
     if security is None:
         if member.get("reachable") is False:
             host["problem"] = "could not be read (%s): %s" % (clean_text(member.get("reachability"), 40),
@@ -119,12 +124,26 @@ def _host(cluster: str, address: str, security: dict | None, member: dict | None
     host.update(flavor=clean_text(flavor, 40) or None, version=clean_text(security.get("version"), 100) or None,
                 collected_at=iso((security.get("collection") or {}).get("collected_at")))
     controls: dict = security["controls"] if isinstance(security.get("controls"), dict) else {}
-    ids = sorted(controls)
+    if not controls:
+        host.update(assessed=False, problem="its security facts hold no control results")
+        host.update(_counts([]))
+        return host
+    # Catalogue controls and failing ones first, so padding the facts can never push a failure out.
+
+    def first(control_id):
+        result = controls[control_id]
+        failing = isinstance(result, dict) and result.get("status") == "fail"
+        return (control_id not in _CATALOGUE, not failing, control_id)
+
+    ids = sorted(controls, key=first)
     if len(ids) > MAX_CONTROLS_PER_HOST:
-        host["collection_problems"].append("%d controls in the facts; the first %d (by id) are reported"
-                                           % (len(ids), MAX_CONTROLS_PER_HOST))
+        host["collection_problems"].append("%d controls in the facts; %d are reported (the catalogue's and the failing "
+                                           "ones first)" % (len(ids), MAX_CONTROLS_PER_HOST))
         ids = ids[:MAX_CONTROLS_PER_HOST]
     rows = [_control_entry(i, controls[i], flavor) for i in ids]
+    for control in CONTROLS:   # a catalogue control the facts do not carry is unknown, never passing
+        if control.id not in controls and (not flavor or flavor in control.flavors):
+            rows.append(_control_entry(control.id, {"status": "unknown", "evidence": "not in the facts"}, flavor))
     rows.sort(key=lambda c: (STATUS_RANK[c["status"]], SEVERITY_RANK[c["severity"]], c["id"]))
     host["controls"] = rows
     collection: dict = security["collection"] if isinstance(security.get("collection"), dict) else {}
@@ -195,14 +214,25 @@ def build_report(snapshot: dict, previous: dict | None = None, title: str | None
 
 
 def _statuses(report: dict) -> dict:
-    return dict(((h["instance"], c["id"]), c["status"]) for h in report["hosts"] for c in h["controls"])
+    return dict(((clean_text(h["instance"], 300), clean_text(c["id"], 100)), c["status"])
+                for h in report["hosts"] for c in h["controls"])
+
+
+MAX_PREVIOUS_HOSTS = 20000
 
 
 def check_previous(previous) -> dict:
     """A previous report (as JSON): checked enough to compare against, else ReportError."""
     if not isinstance(previous, dict) or previous.get("format") != REPORT_FORMAT:
         raise ReportError("not a %s JSON report (write one with --format json)" % REPORT_FORMAT)
+    collected = previous.get("collected")
+    if collected is not None and not (isinstance(collected, dict) and all(
+            v is None or isinstance(v, str) for v in collected.values())):
+        raise ReportError("its collected is not {earliest, latest}")
     hosts = previous.get("hosts")
+    if isinstance(hosts, list) and (len(hosts) > MAX_PREVIOUS_HOSTS or sum(
+            len(h.get("controls") or ()) for h in hosts if isinstance(h, dict)) > MAX_PREVIOUS_HOSTS * MAX_CONTROLS_PER_HOST):
+        raise ReportError("more than %d hosts or %d checks" % (MAX_PREVIOUS_HOSTS, MAX_PREVIOUS_HOSTS * MAX_CONTROLS_PER_HOST))
     if not isinstance(hosts, list) or not all(
             isinstance(h, dict) and isinstance(h.get("instance"), str) and isinstance(h.get("controls"), list)
             and all(isinstance(c, dict) and isinstance(c.get("id"), str) and c.get("status") in STATUSES
@@ -215,7 +245,7 @@ def compare(previous: dict, current: dict) -> dict:
     """What changed between two reports: hosts added and removed, controls newly failing,
     fixed, and every other change of status."""
     before, after = _statuses(previous), _statuses(current)
-    old_hosts = set(h["instance"] for h in previous["hosts"])
+    old_hosts = set(clean_text(h["instance"], 300) for h in previous["hosts"])
     new_hosts = set(h["instance"] for h in current["hosts"])
     newly_failing, fixed, other = [], [], []
     for key in sorted(set(before) | set(after)):
@@ -232,7 +262,9 @@ def compare(previous: dict, current: dict) -> dict:
             fixed.append(change)
         else:
             other.append(change)
-    return {"previous": {"collected": previous.get("collected"), "title": clean_text(previous.get("title"), 200)},
+    collected = dict((k, clean_text(previous["collected"].get(k), 40) or None) for k in ("earliest", "latest")) \
+        if previous.get("collected") else None
+    return {"previous": {"collected": collected, "title": clean_text(previous.get("title"), 200)},
             "hosts_added": sorted(new_hosts - old_hosts), "hosts_removed": sorted(old_hosts - new_hosts),
             "newly_failing": newly_failing, "fixed": fixed, "other": other}
 

@@ -47,7 +47,7 @@ def _changes_markdown(changes: dict | None) -> list[str]:
              "Previous report collected %s to %s." % (previous.get("earliest") or "?", previous.get("latest") or "?"), ""]
     for label, key in (("Hosts added", "hosts_added"), ("Hosts removed", "hosts_removed")):
         if changes[key]:
-            lines.append("- %s: %s" % (label, ", ".join(changes[key])))
+            lines.append("- %s: %s" % (label, _cell(", ".join(changes[key]))))
     rows = [("newly failing", c) for c in changes["newly_failing"]] + [("fixed", c) for c in changes["fixed"]] \
         + [("changed", c) for c in changes["other"]]
     if rows:
@@ -63,7 +63,7 @@ def render_markdown(report: dict) -> str:
     lines = ["# " + _cell(report["title"]), ""] + _stamp_lines(report) + ["", "## Summary", "", _summary_line(report)]
     if report["summary"]["not_assessed"]:
         lines.append("")
-        lines.append("**Not assessed:** " + ", ".join(report["summary"]["not_assessed"]))
+        lines.append("**Not assessed:** " + _cell(", ".join(report["summary"]["not_assessed"])))
     lines += _changes_markdown(report["changes"])
     evidence = dict(((h["instance"], c["id"]), c["evidence"]) for h in report["hosts"] for c in h["controls"])
     failing = [c for c in report["controls"] if c["hosts"]["fail"]]
@@ -78,7 +78,7 @@ def render_markdown(report: dict) -> str:
     for host in report["hosts"]:
         lines += ["", "### %s" % _cell(host["instance"]), ""]
         lines.append("Cluster %s; %s %s; role %s; collected %s." % (
-            _cell(host["cluster"]), host["flavor"] or "?", host["version"] or "?", host["role"] or "unknown",
+            _cell(host["cluster"]), _cell(host["flavor"] or "?"), _cell(host["version"] or "?"), _cell(host["role"] or "unknown"),
             host["collected_at"] or "unknown"))
         if not host["assessed"]:
             lines += ["", "**Not assessed:** " + _cell(host["problem"])]
@@ -100,12 +100,14 @@ def render_markdown(report: dict) -> str:
 def _csv_safe(text) -> str:
     """A spreadsheet never runs a cell as a formula: host-provided text that starts like one is quoted."""
     text = "" if text is None else str(text)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    text = text.replace("\r", " ").replace("\n", " ")
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t") else text
 
 
 def render_csv(report: dict) -> str:
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    # Every cell quoted: a carriage return inside a value can never start a row a spreadsheet runs.
+    writer = csv.writer(out, lineterminator="\n", quoting=csv.QUOTE_ALL)
     writer.writerow(["cluster", "instance", "flavor", "version", "collected_at", "control", "title", "severity", "status",
                      "evidence", "remediation"] + list(REFERENCE_COLUMNS))
     for host in report["hosts"]:

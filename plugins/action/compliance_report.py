@@ -7,6 +7,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import os
+import stat
 
 from ansible.plugins.action import ActionBase
 
@@ -24,10 +25,14 @@ ARGUMENT_SPEC = dict(
 )
 
 
-def _current(path):
+def _current(path, limit):
+    """The report already at ``path``, to tell a change; only a regular file, and only up to the
+    size of the new one (a FIFO or /dev/zero there must not hang or fill memory)."""
     try:
+        if not stat.S_ISREG(os.lstat(path).st_mode):
+            return None
         with open(path, encoding="utf-8", newline="") as handle:
-            return handle.read()
+            return handle.read(limit + 1)
     except (OSError, ValueError):
         return None
 
@@ -82,7 +87,7 @@ class ActionModule(ActionBase):
             path = os.path.join(args["dest"], args["basename"] + SUFFIX[fmt])
             text = render(report, fmt)
             result["files"][fmt] = path
-            if _current(path) == text:
+            if _current(path, len(text)) == text:
                 continue
             result["changed"] = True
             if not self._task.check_mode:

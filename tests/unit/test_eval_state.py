@@ -78,3 +78,14 @@ def test_a_state_file_that_is_a_symlink_or_not_a_database_is_refused(tmp_path):
     junk.write_text("this is not sqlite " * 100)
     proc, _alerts = run(tmp_path, False, "--state", junk)
     assert proc.returncode == 2 and "not a usable mysqlha state file" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_a_mistyped_state_path_is_refused_before_anything_changes_it(tmp_path):
+    (tmp_path / "rules").mkdir()
+    (tmp_path / "rules" / "r.yml").write_text(RULE)
+    victim = tmp_path / "passwd"
+    victim.write_text("root:x:0:0:root:/root:/bin/bash\n")
+    victim.chmod(0o644)
+    proc, _alerts = run(tmp_path, False, "--state", victim)
+    assert proc.returncode == 2 and "not SQLite" in proc.stderr
+    assert oct(victim.stat().st_mode & 0o777) == "0o644" and victim.read_text().startswith("root:")

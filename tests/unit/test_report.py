@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import xmlschema
 
-from ansible_collections.dbaops.mysql_ha.engine.report import build_report, check_previous, render
+from ansible_collections.dbaops.mysql_ha.engine.report import build_report, check_previous, failing_at_or_above, render
 from ansible_collections.dbaops.mysql_ha.engine.report.model import MAX_CONTROLS_PER_HOST, MAX_TEXT, ReportError
 from ansible_collections.dbaops.mysql_ha.engine.rules.facts_builder import build_security
 from ansible_collections.dbaops.mysql_ha.engine.rules.snapshot import facts_from_documents
@@ -123,14 +123,42 @@ def test_facts_from_before_0_3_take_titles_and_severities_from_the_catalogue():
     assert row["references"]["cis_mysql_8"].startswith("4.5")
 
 
-def test_hostile_sizes_are_bounded():
-    big = security("10.0.0.5:3306", local_infile=("fail", "x" * 100_000))
+def test_hostile_sizes_are_bounded_and_padding_never_pushes_a_failure_out():
+    big = security("10.0.0.5:3306", local_infile=("fail", "x" * 100_000), empty_passwords=("fail", "u@%"))
     facts = big["ansible_facts"]["mysql_security"]
-    facts["controls"].update({f"made_up_{i:04d}": {"status": "pass", "evidence": ""} for i in range(MAX_CONTROLS_PER_HOST * 2)})
-    host = report_of([big])["hosts"][0]
+    facts["controls"].update({f"aaa_{i:06d}": {"status": "pass", "evidence": ""} for i in range(MAX_CONTROLS_PER_HOST * 2)})
+    report = report_of([big])
+    host = report["hosts"][0]
     assert len(host["controls"]) == MAX_CONTROLS_PER_HOST
-    assert "first 200" in host["collection_problems"][0]
+    assert "200 are reported" in host["collection_problems"][0]
+    assert {c["id"] for c in host["controls"] if c["status"] == "fail"} == {"local_infile", "empty_passwords"}
+    assert ("10.0.0.5:3306", "empty_passwords", "critical") in failing_at_or_above(report, "critical")
     assert all(len(c["evidence"]) <= MAX_TEXT + 3 for c in host["controls"])
+
+
+def test_a_later_failure_or_empty_facts_is_never_a_passing_host():
+    stale = security("10.0.0.4:3306")
+    failed = {"failed": True, "instance": "10.0.0.4:3306", "reachability": "auth", "msg": "10.0.0.4:3306: access denied"}
+    empty = security("10.0.0.3:3306")
+    empty["ansible_facts"]["mysql_security"]["controls"] = {}
+    partial = security("10.0.0.2:3306")
+    del partial["ansible_facts"]["mysql_security"]["controls"]["anonymous_accounts"]
+    report = report_of([stale, failed, empty, partial])
+    hosts = {h["instance"]: h for h in report["hosts"]}
+    assert not hosts["10.0.0.4:3306"]["assessed"] and "auth" in hosts["10.0.0.4:3306"]["problem"]
+    assert not hosts["10.0.0.3:3306"]["assessed"] and "no control results" in hosts["10.0.0.3:3306"]["problem"]
+    missing = next(c for c in hosts["10.0.0.2:3306"]["controls"] if c["id"] == "anonymous_accounts")
+    assert (missing["status"], missing["evidence"]) == ("unknown", "not in the facts")
+    assert {i for i, _c, _s in failing_at_or_above(report, "low")} == {"10.0.0.4:3306", "10.0.0.3:3306"}
+
+
+def test_xml_illegal_characters_and_carriage_returns_cannot_break_junit_or_csv():
+    hostile = security("db\r=cmd|' /C calc'!A0", local_infile=("fail", "bad \ufffe\uffff\ud800 text\r=1+1"))
+    report = report_of([hostile])
+    ET.fromstring(render(report, "junit"))
+    for row in csv.reader(io.StringIO(render(report, "csv"))):
+        assert not any(cell.startswith(("=", "+", "@")) for cell in row)
+    assert all(line.startswith('"') for line in render(report, "csv").splitlines())
 
 
 def test_a_previous_report_shows_what_changed():
@@ -181,3 +209,19 @@ def test_cli_writes_nothing_when_a_facts_file_is_unusable(tmp_path):
     done = cli("--facts", str(good), "--previous", str(previous))
     assert done.returncode == 2 and "previous.json: not a mysqlha-compliance-report/1" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_cli_never_replaces_a_symlink_or_device_and_keeps_a_reports_mode(tmp_path):
+    facts = tmp_path / "facts.json"
+    facts.write_text(json.dumps(FLEET[0]))
+    target = tmp_path / "elsewhere.txt"
+    target.write_text("keep me")
+    (tmp_path / "link.md").symlink_to(target)
+    done = cli("--facts", str(facts), "-o", str(tmp_path / "link.md"))
+    assert done.returncode == 2 and "not a regular file" in done.stderr
+    assert (tmp_path / "link.md").is_symlink() and target.read_text() == "keep me"
+    private = tmp_path / "private.md"
+    private.write_text("old")
+    private.chmod(0o600)
+    assert cli("--facts", str(facts), "-o", str(private)).returncode == 0
+    assert oct(private.stat().st_mode & 0o777) == "0o600" and private.read_text().startswith("# ")

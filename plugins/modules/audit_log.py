@@ -11,15 +11,15 @@ module: audit_log
 short_description: Export MySQL/MariaDB audit events as JSON lines with sensitive literals masked
 version_added: 0.3.0
 description:
-  - Reads an audit log on the host it runs on, MariaDB C(server_audit) files or the MySQL Enterprise / Percona
-    C(audit_log) JSON format, keeps the events of a time window, users and event types, and exports them as
-    JSON lines (one object per event) with the sensitive literals of each query masked.
-  - "Masked: passwords (C(IDENTIFIED BY), C(PASSWORD()), C(SET PASSWORD), C(MASTER_PASSWORD)), card numbers that
-    pass the Luhn check, Chinese resident identity numbers with a valid check character, mobile and international
-    phone numbers, and e-mail addresses (docs/audit_log.md)."
+  - Reads an audit log on the host it runs on, MariaDB C(server_audit) files or the JSON format of MySQL
+    Enterprise Audit (and Percona C(audit_log_filter)), keeps the events of a time window, users and event types,
+    and exports them as JSON lines (one object per event) with the sensitive literals of each query masked.
+  - "Masked: passwords (C(IDENTIFIED BY), C(PASSWORD), C(SET PASSWORD), C(MASTER_PASSWORD), encryption keys), card
+    numbers that pass the Luhn check, Chinese resident identity numbers with a valid check character, US social
+    security numbers, mainland mobile and international phone numbers, and e-mail addresses (docs/audit_log.md)."
   - A query that names a password whose literal cannot be located is replaced whole, and counted, never passed on.
   - A line that is not an event (binary data, a line over 1 MiB, a truncated last line) is counted and named by
-    file and line, never fatal.
+    file and line (never quoted, it may hold a secret), never fatal.
 author:
   - dbaops team (@dbaops)
 options:
@@ -51,8 +51,13 @@ options:
     default: []
   events:
     description:
-      - Keep these event types only, case-insensitive (server_audit C(CONNECT), C(QUERY), C(QUERY_DDL)... or a MySQL
-        class such as C(general) or C(connection), or a C(class/event) such as C(general/status)).
+      - Keep these event types only, case-insensitive.
+      - "server_audit: an operation as logged (C(QUERY), C(FAILED_CONNECT), C(WRITE)...) or a class of
+        C(server_audit_events): C(CONNECT) (connects, disconnects, failed connects), C(TABLE) (C(READ), C(WRITE),
+        C(CREATE), C(ALTER), C(RENAME), C(DROP)), C(QUERY_DDL), C(QUERY_DML), C(QUERY_DML_NO_SELECT), C(QUERY_DCL)
+        (queries told apart by their first words, as server_audit does; the log says C(QUERY) for all)."
+      - MySQL JSON, a class such as C(general) or C(connection), or a C(class/event) such as C(general/status); the
+        C(QUERY_...) classes select C(general) events by their query.
     type: list
     elements: str
     default: []
@@ -62,7 +67,7 @@ options:
         returned in RV(events), at most O(max_events).
     type: path
   max_events:
-    description: Events returned in RV(events) when O(dest) is not set.
+    description: Events returned in RV(events) when O(dest) is not set (the rest are counted in C(matched)).
     type: int
     default: 1000
   max_bytes:
@@ -72,7 +77,10 @@ options:
 attributes:
   check_mode:
     support: full
-    description: Reads and reports; writes no O(dest).
+    description: Reads and reports whether O(dest) would change; writes nothing.
+  diff_mode:
+    support: full
+    description: The number of events and the sha256 of O(dest) before and after (not the events themselves).
 """
 
 EXAMPLES = r"""
@@ -84,6 +92,21 @@ EXAMPLES = r"""
     until: "2026-11-22T00:00:00"
     events: [QUERY_DDL, QUERY_DCL]
     dest: /var/tmp/audit-2026-11-21.jsonl
+
+- name: Failed logins of the last day, returned to the play
+  dbaops.mysql_ha.audit_log:
+    path: /var/lib/mysql/server_audit.log
+    since: "{{ '%Y-%m-%dT%H:%M:%S' | strftime(ansible_date_time.epoch | int - 86400) }}"
+    events: [FAILED_CONNECT]
+  register: failed_logins
+
+- name: What a MySQL Enterprise JSON audit log says the root account did
+  dbaops.mysql_ha.audit_log:
+    path: /var/lib/mysql/audit.json
+    format: mysql_json
+    users: [root]
+    events: [general]
+    max_events: 200
 """
 
 RETURN = r"""
@@ -108,7 +131,8 @@ truncated:
 events:
   description:
     - The masked events, at most O(max_events) (C(time), C(server), C(user), C(host), C(connection_id), C(event),
-      C(database), C(query), C(status)).
+      C(database), C(table) of a table event, C(query), C(status) or null when the log has none); the lines of
+      O(dest) are the same objects.
   returned: when dest is not set
   type: list
   elements: dict
@@ -125,21 +149,34 @@ import tempfile
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.dbaops.mysql_ha.plugins.module_utils.audit import new_counts, parse_when, read_events
+from ansible_collections.dbaops.mysql_ha.plugins.module_utils.audit import (
+    event_names,
+    new_counts,
+    parse_when,
+    read_events,
+)
 
 CHUNK = 1024 * 1024
 
 
 def digest_of(path):
-    """sha256 of the file at ``path``, or None when there is none to read."""
-    digest = hashlib.sha256()
+    """(sha256, lines) of the file at ``path``, or (None, 0) when there is none to read."""
+    digest, lines = hashlib.sha256(), 0
     try:
         with open(path, "rb") as handle:
             for chunk in iter(lambda: handle.read(CHUNK), b""):
                 digest.update(chunk)
+                lines += chunk.count(b"\n")
     except OSError:
-        return None
-    return digest.hexdigest()
+        return None, 0
+    return digest.hexdigest(), lines
+
+
+def summary(path, digest, lines):
+    """What the diff shows of an export: its events and digest, never the events themselves."""
+    if digest is None:
+        return ""
+    return "%s: %d events, sha256 %s\n" % (path, lines, digest)
 
 
 def export(module, params, result):
@@ -164,7 +201,11 @@ def export(module, params, result):
         if handle is not None:
             handle.close()
             handle = None
-        result["changed"] = digest.hexdigest() != digest_of(dest)
+        before, before_lines = digest_of(dest)
+        result["changed"] = digest.hexdigest() != before
+        if module._diff:
+            result["diff"] = dict(before_header=dest, after_header=dest, before=summary(dest, before, before_lines),
+                                  after=summary(dest, digest.hexdigest(), result["counts"]["exported"]))
         if temporary is not None and result["changed"]:
             try:
                 os.chmod(temporary, 0o600)
@@ -200,6 +241,7 @@ def main():
     try:
         parse_when("since", params["since"])
         parse_when("until", params["until"])
+        event_names(params["events"])
     except ValueError as exc:
         module.fail_json(msg=str(exc), **result)
     if params["max_events"] < 0 or params["max_bytes"] < 1:

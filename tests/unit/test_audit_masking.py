@@ -89,3 +89,48 @@ def test_a_grouped_luhn_valid_card_never_survives_in_any_of_its_spellings(prefix
 def test_a_luhn_invalid_number_is_never_masked_as_a_card(prefix):
     number = next(prefix + d for d in "0123456789" if not luhn_ok(prefix + d))
     assert number in mask(f"SELECT * FROM orders WHERE no = {number}")
+
+
+@settings(max_examples=200)
+@given(st.integers(1, 899).filter(lambda a: a != 666), st.integers(1, 99), st.integers(1, 9999), words)
+def test_a_valid_social_security_number_never_survives(area, group, serial, before):
+    ssn = f"{area:03d}-{group:02d}-{serial:04d}"
+    masked = mask(f"UPDATE emp SET note = '{before}', ssn = '{ssn}'")
+    assert ssn not in masked
+
+
+@settings(max_examples=200)
+@given(st.from_regex(r"1[3-9][0-9]{9}", fullmatch=True), st.sampled_from(["", " ", "-"]),
+       st.sampled_from(["", "+86", "+86 ", "+86-"]), words)
+def test_a_mainland_mobile_never_survives_in_any_of_its_spellings(number, sep, prefix, before):
+    spelled = prefix + sep.join((number[:3], number[3:7], number[7:]))
+    masked = mask(f"UPDATE c SET note = '{before}', phone = '{spelled}'")
+    assert spelled not in masked and number not in masked.replace(" ", "").replace("-", "")
+
+
+PASSWORD_SLOTS = [
+    "CREATE USER 'u'@'%' IDENTIFIED BY {}",
+    "ALTER USER u IDENTIFIED WITH caching_sha2_password BY {} REPLACE {}",
+    "CREATE USER u IDENTIFIED VIA ed25519 USING PASSWORD({})",
+    "SET PASSWORD FOR 'u'@'h' = PASSWORD({})",
+    "SET PASSWORD = {}",
+    "CHANGE MASTER TO MASTER_HOST='h', MASTER_PASSWORD={}, MASTER_PORT=3306",
+    "CHANGE REPLICATION SOURCE TO SOURCE_PASSWORD = {}",
+    "CREATE SERVER s FOREIGN DATA WRAPPER mysql OPTIONS (USER 'r', PASSWORD {})",
+    "START REPLICA USER='repl' PASSWORD={}",
+    "GRANT ALL ON *.* TO u IDENTIFIED /* why */ BY {} WITH GRANT OPTION",
+    "SET @repl_password = {}",
+    "SELECT AES_ENCRYPT(c, {}) FROM t",
+]
+
+
+@settings(max_examples=400)
+@given(st.sampled_from(PASSWORD_SLOTS), st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=30),
+       st.sampled_from(["'", '"']))
+def test_a_planted_password_never_survives_in_any_password_slot(template, tail, quote):
+    secret = "Zq9" + tail
+    literal = quote + secret.replace("\\", "\\\\").replace(quote, "\\" + quote) + quote
+    counts: dict = {}
+    masked = mask(template.format(literal, literal), counts)
+    assert secret not in masked
+    assert counts.get("password", 0) >= 1 or counts.get("redacted") == 1      # masked or redacted, never silent

@@ -7,12 +7,14 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import os
+import re
 from datetime import datetime
 
 from ansible_collections.dbaops.mysql_ha.plugins.module_utils.audit.mask import KINDS, mask
 from ansible_collections.dbaops.mysql_ha.plugins.module_utils.audit.parse import Budget, Malformed, read_records
 
-__all__ = ["MALFORMED_SHOWN", "new_counts", "files_of", "parse_when", "read_events"]
+__all__ = ["MALFORMED_SHOWN", "new_counts", "files_of", "parse_when", "read_events", "query_class",
+           "event_names"]
 
 MALFORMED_SHOWN = 10
 MAX_ROTATIONS = 999
@@ -48,11 +50,68 @@ def files_of(path, rotated):
     return found + [path]
 
 
+# server_audit_events names classes; the log names operations (QUERY_DDL is logged as QUERY).
+CONNECT_OPERATIONS = ("CONNECT", "DISCONNECT", "FAILED_CONNECT", "CHANGEUSER", "PROXY_CONNECT")
+TABLE_OPERATIONS = ("READ", "WRITE", "CREATE", "ALTER", "RENAME", "DROP")
+QUERY_CLASSES = ("QUERY_DDL", "QUERY_DML", "QUERY_DML_NO_SELECT", "QUERY_DCL")
+_LEADING = re.compile(r"(?:\s+|/\*.*?\*/|(?:--\s|#)[^\n]*\n?|\()*([A-Za-z]+)(?:\s+([A-Za-z]+))?", re.DOTALL)
+_DML = ("SELECT", "WITH", "VALUES", "TABLE", "INSERT", "UPDATE", "DELETE", "REPLACE", "CALL", "DO", "LOAD", "HANDLER")
+_DDL = ("CREATE", "ALTER", "DROP", "RENAME", "TRUNCATE")
+_DCL_OBJECTS = ("USER", "ROLE")
+
+
+def query_class(query):
+    """QUERY_DCL, QUERY_DDL, QUERY_DML (SELECT... or a statement that changes rows) or None,
+    from the statement's first words, as server_audit classifies them."""
+    match = _LEADING.match(query or "")
+    if match is None:
+        return None
+    first, second = match.group(1).upper(), (match.group(2) or "").upper()
+    if first in ("GRANT", "REVOKE") or (first in _DDL and second in _DCL_OBJECTS) or (
+            first == "SET" and second == "PASSWORD"):
+        return "QUERY_DCL"
+    if first in _DDL:
+        return "QUERY_DDL"
+    if first in _DML:
+        return "QUERY_DML_SELECT" if first in ("SELECT", "WITH", "VALUES", "TABLE") else "QUERY_DML"
+    return None
+
+
+def event_names(values):
+    """The ``events`` option upper-cased; ValueError naming an empty one."""
+    names = set()
+    for value in values or []:
+        name = (value or "").strip().upper()
+        if not name:
+            raise ValueError("events: an empty event name")
+        names.add(name)
+    return names
+
+
 def _wanted(wanted, record):
+    """Whether ``record`` is of an event the ``events`` option names: the operation as logged
+    (QUERY, WRITE, FAILED_CONNECT; MySQL class/event or class), or a server_audit class
+    (CONNECT, TABLE, QUERY_DDL, QUERY_DML, QUERY_DML_NO_SELECT, QUERY_DCL)."""
     if not wanted:
         return True
     event = record["event"].upper()
-    return event in wanted or event.split("/", 1)[0] in wanted
+    if event in wanted or event.split("/", 1)[0] in wanted:
+        return True
+    if "/" not in event:                                    # server_audit operations
+        if event in CONNECT_OPERATIONS and "CONNECT" in wanted:
+            return True
+        if event in TABLE_OPERATIONS and "TABLE" in wanted:
+            return True
+    elif not event.startswith("GENERAL/"):                  # MySQL: the query of general events
+        return False
+    if not wanted.intersection(QUERY_CLASSES) or (event != "QUERY" and "/" not in event):
+        return False
+    kind = query_class(record["query"])
+    if kind == "QUERY_DML_SELECT":
+        return "QUERY_DML" in wanted
+    if kind == "QUERY_DML":
+        return "QUERY_DML" in wanted or "QUERY_DML_NO_SELECT" in wanted
+    return kind is not None and kind in wanted
 
 
 def read_events(params, result):
@@ -62,7 +121,7 @@ def read_events(params, result):
     counts, malformed = result["counts"], result["malformed"]
     since, until = parse_when("since", params.get("since")), parse_when("until", params.get("until"))
     users = set(params.get("users") or [])
-    wanted = set(event.upper() for event in params.get("events") or [])
+    wanted = event_names(params.get("events"))
     budget = Budget(params["max_bytes"])
     result["truncated"] = False
     for path in files_of(params["path"], params.get("rotated")):

@@ -6,14 +6,18 @@
 * passwords: the literal after ``IDENTIFIED BY``/``AS``/``USING`` (``IDENTIFIED WITH plugin
   BY``, MariaDB's ``VIA plugin USING ... OR plugin USING ...``), in ``PASSWORD('...')``,
   ``SET PASSWORD ... = '...'``, ``MASTER_PASSWORD = '...'`` (any ``..._PASSWORD =``,
-  ``PASSWORD = '...'``), ``OPTIONS (PASSWORD '...')`` and MySQL's ``REPLACE 'current'``
+  ``PASSWORD = '...'``, a user variable ``@..._password = '...'``), ``OPTIONS (PASSWORD
+  '...')``, MySQL's ``REPLACE 'current'`` and every string in a call of ``AES_ENCRYPT``,
+  ``AES_DECRYPT``, ``DES_ENCRYPT``, ``DES_DECRYPT``, ``ENCODE``, ``DECODE``, ``ENCRYPT`` (a key)
   -> ``'***'``;
 * card numbers: 13 to 19 digits, spaces or dashes between them, that pass the Luhn check
   -> ``<card>`` (an order number that fails it is left alone);
 * Chinese resident identity numbers: 17 digits and a check character (ISO 7064 MOD 11-2)
-  with a plausible birth date -> ``<id>``;
-* mobile numbers: mainland China ``1[3-9]`` + 9 digits, and ``+`` international numbers of
-  8 to 15 digits -> ``<phone>``;
+  with a plausible birth date, and US Social Security numbers written ``AAA-GG-SSSS`` (no
+  area 000, 666 or 9xx, group 00 or serial 0000) -> ``<id>``;
+* mobile numbers: mainland China ``1[3-9]`` + 9 digits (``138 1234 5678``, ``138-1234-5678``
+  too), and ``+`` international numbers of 8 to 15 digits, single spaces or dashes between
+  groups allowed (E.164 as people write it) -> ``<phone>``;
 * e-mail addresses -> ``<email>``.
 
 Passwords are found on tokens (strings, quoted identifiers, comments, words), not on raw
@@ -52,6 +56,8 @@ _TOKEN = re.compile(
 _DYNAMIC = re.compile(r"\bIDENTIFIED\b|\bPASSWORD\s*[(='\"]", re.IGNORECASE)
 _SLOT_KEYWORDS = ("BY", "AS", "USING")
 _NOT_SECRET_VALUES = ("NULL", "DEFAULT", "?")
+# Functions whose arguments carry a key (and the text it protects): every string in the call.
+_KEY_FUNCTIONS = ("AES_ENCRYPT", "AES_DECRYPT", "DES_ENCRYPT", "DES_DECRYPT", "ENCODE", "DECODE", "ENCRYPT")
 
 
 class _Unlocated(Exception):
@@ -157,6 +163,13 @@ class _Statement(object):
                 self.set_password(j + 2)
             elif word == "REPLACE" and names_password and self.kind(j + 1) == "string":
                 self.secret.add(self.sig[j + 1])             # ALTER USER ... REPLACE 'current'
+            elif word in _KEY_FUNCTIONS and after == "(":
+                self.call(j + 1)                             # AES_ENCRYPT(x, 'key')
+            elif word.startswith("@") and _names_a_password(word):
+                if after == "=":                             # SET @repl_password = 'x'
+                    self.value(j + 2)
+                elif after == ":" and self.text(j + 2) == "=":
+                    self.value(j + 3)
 
     def set_password(self, j):
         """``SET PASSWORD [FOR user] = value``: the value after the first ``=``."""
@@ -170,8 +183,8 @@ class _Statement(object):
 
 
 def _names_a_password(word):
-    word = word.upper()
-    return word in ("IDENTIFIED", "PASSWORD") or word.endswith("_PASSWORD")
+    word = word.upper().lstrip("@")
+    return word in ("IDENTIFIED", "PASSWORD") or word.endswith("_PASSWORD") or word in _KEY_FUNCTIONS
 
 
 def _mask_passwords(text, counts):
@@ -204,7 +217,11 @@ _EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]{1,64}@[^\W_][\w-]{0,62}(?:\.[^\W_][\w-
 # Not inside a hex or bit literal (X'...', B'...'): those are bytes, not numbers a person wrote.
 _CARD = re.compile(r"(?<![\w.-])(?<![xXbB]')\d(?:[ -]?\d){12,18}(?![\w.-])")
 _CN_ID = re.compile(r"(?<![\w.-])(?<![xXbB]')\d{17}[\dXx](?![\w.-])")
-_PHONE = re.compile(r"(?<![\w.+-])(?:\+\d{8,15}|\+86[ -]?1[3-9]\d{9}|1[3-9]\d{9})(?![\w.-])")
+# E.164: + and 8 to 15 digits, single spaces or dashes between groups (+86 139 1234 5678,
+# +1-415-555-2671); a mainland mobile alone, grouped 3-4-4 or not.
+_PHONE = re.compile(r"(?<![\w.+-])(?:\+\d(?:[ -]?\d){7,14}|1[3-9]\d(?:[ -]?\d{4}){2})(?![\w.-])")
+# A US Social Security number as written, AAA-GG-SSSS: never area 000, 666 or 9xx, group 00, serial 0000.
+_SSN = re.compile(r"(?<![\w.-])(?!000|666|9)\d{3}-(?!00)\d{2}-(?!0000)\d{4}(?![\w.-])")
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"
 
@@ -253,7 +270,7 @@ def mask(text, counts=None):
 
 
 def _mask_personal(masked, count):
-    """One pass over e-mails, resident ID numbers, cards and phone numbers."""
+    """One pass over e-mails, resident ID and social security numbers, cards and phone numbers."""
 
     def email(match):
         count("email")
@@ -268,6 +285,12 @@ def _mask_personal(masked, count):
         return "<id>"
 
     masked = _CN_ID.sub(cn_id, masked)
+
+    def ssn(match):
+        count("id")
+        return "<id>"
+
+    masked = _SSN.sub(ssn, masked)
 
     def card(match):
         digits = re.sub(r"[ -]", "", match.group(0))

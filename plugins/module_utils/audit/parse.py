@@ -6,31 +6,35 @@
 MariaDB server_audit (``server_audit_output_type=file``), one event a line:
 ``timestamp,serverhost,username,host,connectionid,queryid,operation,database,object,retcode``
 with ``timestamp`` as ``YYYYMMDD HH:MM:SS`` and ``object`` (the query for QUERY events) in
-single quotes, backslash-escaped (a TABLE event's object, a table name, is not quoted).
+single quotes, backslash-escaped (a TABLE event's object, a table name, is not quoted, and
+its return code is empty).  The user name is not quoted either and may hold commas; the
+host (``host:port`` from MariaDB 12), connection id, query id and operation cannot.
 
-MySQL Enterprise Audit / Percona audit_log in the JSON format: one JSON array of records,
+MySQL Enterprise Audit / Percona audit_log_filter in the JSON format: one JSON array of records,
 each an object, either one a line (``{"timestamp": "2026-11-22 13:05:01", "id": 0, "class":
 "general", "event": "status", "connection_id": 9, "account": {"user": ..., "host": ...},
 "login": {"ip": ...}, "general_data": {"command": "Query", "sql_command": "insert",
 "query": "...", "status": 0}}``) or pretty-printed over several lines as the reference
 manual shows them.
 
-Every record: ``time`` (ISO 8601), ``user``, ``host``, ``connection_id``, ``event``, ``database``,
-``query`` (or the object), ``status``.  Whatever is not a record (not UTF-8, over the line
-bound, not the format, cut short at the end of the file) comes out as a ``Malformed``
-naming its line, never an exception.
+Every record: ``time`` (ISO 8601), ``server``, ``user``, ``host``, ``connection_id``, ``event``,
+``database``, ``table`` (of a table event), ``query``, ``status`` (None when not logged).
+Whatever is not a record (not UTF-8, over the line bound, not the format, cut short at the
+end of the file) comes out as a ``Malformed`` naming its line and why, never quoting it (a
+broken line may hold a secret), never an exception.
 """
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
 import json
+import re
 from datetime import datetime
 
 __all__ = ["Malformed", "parse_line", "detect_format", "read_records", "Budget", "MAX_LINE"]
 
-MARIADB_FIELDS = 10
 MAX_LINE = 1024 * 1024
+_PERCONA_USER = re.compile(r"([^\[\s]*)\[[^\]]*\] @ ")
 _JSON_DATA = ("general_data", "connection_data", "table_access_data", "query_data", "command_data")
 
 
@@ -56,64 +60,92 @@ class Budget(object):
         return not self.exhausted
 
 
-def _split_mariadb(text):
-    """The ten fields; the ninth may be a quoted string holding commas and escaped quotes."""
-    fields = []
-    index, length = 0, len(text)
-    while index <= length and len(fields) < MARIADB_FIELDS:
-        if len(fields) == 8 and text[index:index + 1] == "'":
-            out, index = [], index + 1
-            while index < length:
-                char = text[index]
-                if char == "\\" and index + 1 < length:
-                    nxt = text[index + 1]
-                    out.append({"n": "\n", "r": "\r", "t": "\t", "0": "\0"}.get(nxt, nxt))
-                    index += 2
-                    continue
-                if char == "'":
-                    break
-                out.append(char)
-                index += 1
-            else:
-                raise ValueError("the quoted object is not closed")
-            fields.append("".join(out))
-            index += 1
-            if index < length and text[index] != ",":
-                raise ValueError("text after the quoted object")
-            index += 1
+class _Bad(ValueError):
+    """A line that is not a record; the message never quotes the line (it may hold a secret)."""
+
+
+# timestamp,serverhost,username,host,connectionid,queryid,operation,: the user name may hold
+# commas (it is not quoted), the host (with :port from MariaDB 12) and the numbers cannot.
+_MARIADB_HEAD = re.compile(r"(\d{8} \d\d:\d\d:\d\d),([^,]*),(.*?),([^,]*),(\d+),(\d+),([A-Z_]+),")
+
+
+def _quoted(text, index):
+    """The backslash-escaped object quoted at ``index``, and the index after its closing quote."""
+    out, index, length = [], index + 1, len(text)
+    while index < length:
+        char = text[index]
+        if char == "\\" and index + 1 < length:
+            nxt = text[index + 1]
+            out.append({"n": "\n", "r": "\r", "t": "\t", "0": "\0"}.get(nxt, nxt))
+            index += 2
             continue
-        if len(fields) == MARIADB_FIELDS - 1:
-            fields.append(text[index:])
-            break
-        end = text.find(",", index)
-        if end < 0:
-            fields.append(text[index:])
-            break
-        fields.append(text[index:end])
-        index = end + 1
-    return fields
+        if char == "'":
+            return "".join(out), index + 1
+        out.append(char)
+        index += 1
+    raise _Bad("the quoted object is not closed")
 
 
 def _mariadb(text):
-    fields = _split_mariadb(text)
-    if len(fields) != MARIADB_FIELDS:
-        raise ValueError("%d fields, server_audit writes %d" % (len(fields), MARIADB_FIELDS))
-    stamp = datetime.strptime(fields[0], "%Y%m%d %H:%M:%S")
-    if not fields[9].lstrip("-").isdigit():
-        raise ValueError("the return code %r is not a number" % fields[9][:20])
-    return {"time": stamp.strftime("%Y-%m-%dT%H:%M:%S"), "server": fields[1], "user": fields[2], "host": fields[3],
-            "connection_id": int(fields[4]) if fields[4].isdigit() else None, "event": fields[6],
-            "database": fields[7], "query": fields[8], "status": int(fields[9])}
+    head = _MARIADB_HEAD.match(text)
+    if head is None:
+        raise _Bad("not timestamp,serverhost,username,host,connectionid,queryid,OPERATION,database,object,retcode"
+                   " as server_audit writes it")
+    try:
+        stamp = datetime.strptime(head.group(1), "%Y%m%d %H:%M:%S")
+    except ValueError:
+        raise _Bad("the timestamp is not a date YYYYMMDD HH:MM:SS")
+    rest = text[head.end():]
+    comma = rest.find(",")
+    if comma < 0:
+        raise _Bad("no object and return code after the database")
+    database, rest = rest[:comma], rest[comma + 1:]
+    query = table = ""
+    if rest.startswith("'"):                    # a query: quoted, escaped, may hold commas
+        query, end = _quoted(rest, 0)
+        if rest[end:end + 1] != ",":
+            raise _Bad("text after the quoted object")
+        retcode = rest[end + 1:]
+    else:                                       # a table name (TABLE events) or nothing
+        table, _comma, retcode = rest.rpartition(",")
+        if not _comma:
+            raise _Bad("no return code after the object")
+    # TABLE events (READ, WRITE, CREATE...) carry no return code: the line ends with the comma.
+    if retcode and not re.match(r"-?\d{1,10}\Z", retcode):
+        raise _Bad("the return code is not a number")
+    return {"time": stamp.strftime("%Y-%m-%dT%H:%M:%S"), "server": head.group(2), "user": head.group(3),
+            "host": head.group(4), "connection_id": int(head.group(5)), "event": head.group(7),
+            "database": database, "table": table, "query": query, "status": int(retcode) if retcode else None}
 
 
 def _text(value):
     return value if isinstance(value, str) else ""
 
 
+def _account_user(user):
+    """Percona's audit_log_filter writes ``root[root] @ localhost []``: the user name is ``root``."""
+    match = _PERCONA_USER.match(user)
+    return match.group(1) if match else user
+
+
+def _why(exc):
+    """Why a line is not a record, without quoting it."""
+    if isinstance(exc, _Bad):
+        return str(exc)
+    if isinstance(exc, json.JSONDecodeError):
+        return "not JSON: %s (line %d column %d of the record)" % (exc.msg, exc.lineno, exc.colno)
+    if isinstance(exc, RecursionError):
+        return "JSON nested too deeply"
+    return "not an audit record (%s)" % type(exc).__name__
+
+
 def _mysql_record(record):
     if not isinstance(record, dict) or "timestamp" not in record:
-        raise ValueError("not an audit record object")
-    stamp = datetime.strptime(str(record["timestamp"]), "%Y-%m-%d %H:%M:%S")
+        raise _Bad("not an audit record object (no timestamp)")
+    try:
+        stamp = datetime.strptime(str(record["timestamp"]), "%Y-%m-%d %H:%M:%S")
+    except ValueError:
+        raise _Bad("the timestamp is not YYYY-MM-DD HH:MM:SS")
     account = record.get("account") if isinstance(record.get("account"), dict) else {}
     login = record.get("login") if isinstance(record.get("login"), dict) else {}
     data = {}
@@ -125,10 +157,11 @@ def _mysql_record(record):
     status = data.get("status")
     connection = record.get("connection_id")
     return {"time": stamp.strftime("%Y-%m-%dT%H:%M:%S"), "server": "",
-            "user": _text(account.get("user")) or _text(login.get("user")),
+            "user": _account_user(_text(account.get("user")) or _text(login.get("user"))),
             "host": _text(account.get("host")) or _text(login.get("ip")),
             "connection_id": connection if isinstance(connection, int) and not isinstance(connection, bool) else None,
-            "event": event, "database": _text(data.get("db")), "query": _text(data.get("query")),
+            "event": event, "database": _text(data.get("db")), "table": _text(data.get("table")),
+            "query": _text(data.get("query")),
             "status": status if isinstance(status, int) and not isinstance(status, bool) else None}
 
 
@@ -149,7 +182,7 @@ def parse_line(text, number, fmt):
     try:
         return _mysql_json(text) if fmt == "mysql_json" else _mariadb(text.rstrip("\r\n"))
     except (ValueError, TypeError, KeyError, RecursionError) as exc:
-        return Malformed(number, str(exc)[:200])
+        return Malformed(number, _why(exc))
 
 
 def _brace_depth(text, depth):
@@ -246,6 +279,6 @@ def read_records(handle, fmt, budget, stats, max_line=MAX_LINE):
             try:
                 yield _mysql_record(json.loads(body))
             except (ValueError, TypeError, KeyError, RecursionError) as exc:
-                yield Malformed(pending_from, str(exc)[:200])
+                yield Malformed(pending_from, _why(exc))
     if pending:
         yield Malformed(pending_from, "truncated record at the end of the file")

@@ -57,7 +57,8 @@ options:
         C(CREATE), C(ALTER), C(RENAME), C(DROP)), C(QUERY_DDL), C(QUERY_DML), C(QUERY_DML_NO_SELECT), C(QUERY_DCL)
         (queries told apart by their first words, as server_audit does; the log says C(QUERY) for all)."
       - MySQL JSON, a class such as C(general) or C(connection), or a C(class/event) such as C(general/status); the
-        C(QUERY_...) classes select C(general) events by their query.
+        C(QUERY_...) classes select C(general) events by their query, and C(CONNECT), C(TABLE) and C(QUERY) the classes
+        C(connection), C(table_access) and C(general), so that one list serves both formats.
     type: list
     elements: str
     default: []

@@ -292,12 +292,15 @@ def test_server_audit_event_classes_select_what_server_audit_events_would_log(tm
     assert [e["query"] or (e["event"] + (" " + e["table"] if e["table"] else "")) for e in result["events"]] == expected
 
 
-def test_query_classes_select_mysql_general_events_by_their_query(tmp_path):
+def test_query_classes_select_mysql_general_events_by_their_query_and_names_serve_both_formats(tmp_path):
     result = run(tmp_path, path=str(FIXTURES / "mysql_audit.json"), events=["QUERY_DCL"])
     assert [e["event"] for e in result["events"]] == ["general/status"]
     assert result["events"][0]["query"].startswith("ALTER USER 'app'@'%'")
     dml = run(tmp_path, path=str(FIXTURES / "mysql_audit.json"), events=["QUERY_DML"])
     assert [e["event"] for e in dml["events"]] == ["general/status"]          # not the table_access record
+    mixed = run(tmp_path, path=str(FIXTURES / "mysql_audit.json"), events=["CONNECT", "TABLE", "QUERY"])
+    assert [e["event"] for e in mixed["events"]] == ["connection/connect", "table_access/insert", "general/status",
+                                                     "general/status", "connection/disconnect"]
 
 
 def test_mysql_json_as_the_manual_lays_it_out(tmp_path):

@@ -54,6 +54,8 @@ def files_of(path, rotated):
 CONNECT_OPERATIONS = ("CONNECT", "DISCONNECT", "FAILED_CONNECT", "CHANGEUSER", "PROXY_CONNECT")
 TABLE_OPERATIONS = ("READ", "WRITE", "CREATE", "ALTER", "RENAME", "DROP")
 QUERY_CLASSES = ("QUERY_DDL", "QUERY_DML", "QUERY_DML_NO_SELECT", "QUERY_DCL")
+# The same names select the MySQL JSON classes, so one events list serves a mixed fleet.
+_MYSQL_CLASS = {"CONNECT": "CONNECTION", "TABLE": "TABLE_ACCESS", "QUERY": "GENERAL"}
 _LEADING = re.compile(r"(?:\s+|/\*.*?\*/|(?:--\s|#)[^\n]*\n?|\()*([A-Za-z]+)(?:\s+([A-Za-z]+))?", re.DOTALL)
 _DML = ("SELECT", "WITH", "VALUES", "TABLE", "INSERT", "UPDATE", "DELETE", "REPLACE", "CALL", "DO", "LOAD", "HANDLER")
 _DDL = ("CREATE", "ALTER", "DROP", "RENAME", "TRUNCATE")
@@ -102,6 +104,8 @@ def _wanted(wanted, record):
             return True
         if event in TABLE_OPERATIONS and "TABLE" in wanted:
             return True
+    elif any(_MYSQL_CLASS.get(name) == event.split("/", 1)[0] for name in wanted):
+        return True
     elif not event.startswith("GENERAL/"):                  # MySQL: the query of general events
         return False
     if not wanted.intersection(QUERY_CLASSES) or (event != "QUERY" and "/" not in event):

@@ -98,14 +98,23 @@ def test_the_console_shows_the_tree_and_a_firing_alert_and_acks_it(make_lab, tmp
                 acked = page.locator("tr[data-rule='replica_sql_thread_stopped']").inner_text()
                 assert 'acked by <img src=x onerror="window.pwned=2">' in acked
                 assert page.evaluate("window.pwned") is None and page.locator("main img").count() == 0
+                page.screenshot(path=str(tmp_path / "console-acked.png"), full_page=True)
+                (stopped,) = [a for a in api(daemon, "/api/alerts")["alerts"] if a["rule"] == "replica_sql_thread_stopped"]
+                assert stopped["state"] == "acked" and stopped["acked_by"] == '<img src=x onerror="window.pwned=2">'
+                with urllib.request.urlopen(f"http://{daemon.listen}/", timeout=5) as answer:
+                    assert "default-src 'self'" in answer.headers["Content-Security-Policy"]
+                    assert answer.headers["X-Content-Type-Options"] == "nosniff"
+                    assert TOKEN not in answer.read().decode()
+
+                daemon.stop()                                   # the banner, and the last data kept, greyed
+                page.wait_for_selector("#banner:not([hidden])", timeout=15000)
+                assert "unreachable" in page.inner_text("#banner")
+                assert "stale" in (page.get_attribute("#main", "class") or "")
+                assert page.locator("[data-cluster='lab'] tr[data-address]").count() == 3
+                if os.environ.get("MYSQLHA_CONSOLE_SCREENSHOT"):
+                    page.screenshot(path=os.environ["MYSQLHA_CONSOLE_SCREENSHOT"].replace(".png", "-down.png"))
             finally:
                 browser.close()
-        (stopped,) = [a for a in api(daemon, "/api/alerts")["alerts"] if a["rule"] == "replica_sql_thread_stopped"]
-        assert stopped["state"] == "acked" and stopped["acked_by"] == '<img src=x onerror="window.pwned=2">'
-        with urllib.request.urlopen(f"http://{daemon.listen}/", timeout=5) as answer:
-            assert "default-src 'self'" in answer.headers["Content-Security-Policy"]
-            assert answer.headers["X-Content-Type-Options"] == "nosniff"
-            assert TOKEN not in answer.read().decode()
     finally:
         daemon.stop()
         receiver.stop()

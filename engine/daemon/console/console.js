@@ -164,14 +164,15 @@ function renderAlerts(alerts) {
       action = el("button", { type: "button", "data-ack": alert.id }, "Ack");
       action.addEventListener("click", () => ack(alert.id, action));
     } else {
-      action = el("span", { class: "muted", title: alert.acked_at || "" }, alert.acked_by ? `acked by ${alert.acked_by}` : "");
+      const who = alert.acked_by ? `acked by ${alert.acked_by}` : "";
+      action = el("span", { class: "muted", title: alert.acked_at ? `${who} at ${alert.acked_at}` : who }, who);
     }
     const since = alert.started_at || alert.pending_since;
     body.append(el("tr", { class: `${alert.severity} ${alert.state}`, "data-rule": alert.rule, "data-id": alert.id },
       el("td", {}, badge(`sev ${alert.severity}`, alert.severity)), el("td", { class: "state" }, alert.state),
       el("td", { class: "mono" }, alert.rule), el("td", {}, alert.cluster),
       el("td", { class: "mono" }, alert.instance, alert.channel ? ` (${alert.channel})` : ""),
-      el("td", { class: "mono nowrap", title: since || "" }, sinceIso(since)), el("td", { class: "summary" }, alert.summary), el("td", {}, action)));
+      el("td", { class: "mono nowrap", title: since || "" }, sinceIso(since)), el("td", { class: "summary" }, alert.summary), el("td", { class: "action" }, action)));
   }
 }
 

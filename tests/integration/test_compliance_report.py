@@ -22,8 +22,9 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 
 
 def run_role(lab, tmp_path: Path, **variables) -> subprocess.CompletedProcess:
-    hosts = {node.name: {"compliance_report_login_port": node.port} for node in lab.nodes}
-    hosts["gone"] = {"compliance_report_login_port": free_ports(1)[0]}   # nobody listens there
+    # mysql_port, as the quick start's inventory gives it: the role's default port
+    hosts = {node.name: {"mysql_port": node.port} for node in lab.nodes}
+    hosts["gone"] = {"mysql_port": free_ports(1)[0]}   # nobody listens there
     inventory = {"all": {"hosts": hosts, "vars": {
         "ansible_connection": "local", "ansible_python_interpreter": sys.executable,
         "compliance_report_login_host": "127.0.0.1", "compliance_report_login_user": "mysqlha_admin",

@@ -269,40 +269,28 @@ def mask(text, counts=None):
     return masked
 
 
+def _card_ok(text):
+    return luhn_ok(re.sub(r"[ -]", "", text))
+
+
+# (pattern, kind counted, placeholder, check a match must pass), in the order they run.
+_PERSONAL = (
+    (_EMAIL, "email", "<email>", None),
+    (_CN_ID, "id", "<id>", cn_id_ok),
+    (_SSN, "id", "<id>", None),
+    (_CARD, "card", "<card>", _card_ok),
+    (_PHONE, "phone", "<phone>", None),
+)
+
+
 def _mask_personal(masked, count):
     """One pass over e-mails, resident ID and social security numbers, cards and phone numbers."""
+    for pattern, kind, placeholder, check in _PERSONAL:
+        def replace(match, kind=kind, placeholder=placeholder, check=check):
+            if check is not None and not check(match.group(0)):
+                return match.group(0)
+            count(kind)
+            return placeholder
 
-    def email(match):
-        count("email")
-        return "<email>"
-
-    masked = _EMAIL.sub(email, masked)
-
-    def cn_id(match):
-        if not cn_id_ok(match.group(0)):
-            return match.group(0)
-        count("id")
-        return "<id>"
-
-    masked = _CN_ID.sub(cn_id, masked)
-
-    def ssn(match):
-        count("id")
-        return "<id>"
-
-    masked = _SSN.sub(ssn, masked)
-
-    def card(match):
-        digits = re.sub(r"[ -]", "", match.group(0))
-        if not luhn_ok(digits):
-            return match.group(0)
-        count("card")
-        return "<card>"
-
-    masked = _CARD.sub(card, masked)
-
-    def phone(match):
-        count("phone")
-        return "<phone>"
-
-    return _PHONE.sub(phone, masked)
+        masked = pattern.sub(replace, masked)
+    return masked

@@ -74,7 +74,8 @@ def controls_page() -> str:
              "applies, and what `mysqlha report` lists. Benchmarks cited:", ""]
     lines += ["- `%s`: %s" % kv for kv in sorted(BENCHMARKS.items())]
     lines += ["", "How `hardening` applies a control: `sql` (runtime statement), `persist` (runtime and the option file),",
-              "`config_restart` (option file; needs a restart), `manual` (a DBA decides; the report says what to run).", "",
+              "`config_restart` (option file; needs a restart), `manual` (a DBA decides; the report says what to run).",
+              "Remediations name MySQL's `[mysqld]` option group; on MariaDB the facts and reports say `[mariadbd]`.", "",
               "| control | severity | title | applies | flavors |", "|---|---|---|---|---|"]
     lines += ["| [`%s`](#%s) | %s | %s | %s | %s |" % (c.id, c.id, c.severity, cell(c.title), c.apply, ", ".join(c.flavors))
               for c in CONTROLS]

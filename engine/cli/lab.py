@@ -30,7 +30,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     for name, help_text in (("freeze", "SIGSTOP a node: alive to TCP, no answer"),
                             ("thaw", "undo a node's faults: SIGCONT, release its flood, lift its silence"),
                             ("kill", "SIGKILL a node"),
-                            ("restart", "start a stopped, killed or crashed node again on its own data")):
+                            ("restart", "restart a node on its own data and options (shut down cleanly "
+                                        "first if it runs); reads the fragments in its conf.d")):
         fault = lab_sub.add_parser(name, help=help_text)
         fault.add_argument("node", help="node name (see lab status)")
     flood = lab_sub.add_parser("flood", help="hold N idle TCP connections to a node (released by thaw or down)")
@@ -51,7 +52,9 @@ def lab_inventory(lab: Lab) -> dict:
     galera = [n.address for n in lab.nodes if n.role == "galera"]
     return {"mysqlha_lab_dir": lab.base, "mysqlha_config_file": lab.client_file,
             "mysqlha_replication_members": replication, "mysqlha_galera_members": galera,
-            "mysqlha_nodes": {n.name: n.address for n in lab.nodes}}
+            "mysqlha_nodes": {n.name: n.address for n in lab.nodes},
+            # Each node reads the option files here at its next `mysqlha lab restart NODE`.
+            "mysqlha_lab_conf_dirs": {n.name: n.conf_dir for n in lab.nodes if n.role != "galera"}}
 
 
 def _print_status(lab: Lab, as_json: bool) -> int:

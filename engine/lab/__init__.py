@@ -376,16 +376,21 @@ class Lab(LabFaults):
         return stopped
 
     def restart(self, name: str, timeout: float = 60) -> None:
-        """Start a stopped, killed or crashed replication node again on its own data and options
-        (its replicas reconnect by themselves: MASTER_CONNECT_RETRY=1)."""
+        """Restart a replication node on its own data and options, as ``systemctl restart`` would:
+        a running (or frozen) node is shut down cleanly first; a stopped, killed or crashed one is
+        started.  It reads its option file again, with the files in its ``conf.d`` (where a
+        hardening role's fragments go).  Its replicas reconnect by themselves
+        (MASTER_CONNECT_RETRY=1)."""
         node = self.node(name)
         if node.role == "galera":
             raise LabError(f"{name}: restarting a Galera node is not supported; run `lab up` again")
         if pid_runs_datadir(node.pid, node.datadir):
-            raise LabError(f"{name} is running; stop or kill it first")
+            stop_server(node)
         start_server(node, None, die_with_parent=self.die_with_parent)
         self._save()
-        wait_ready(node, timeout=timeout, params=self.params(node))
+        # TLS when the server offers it: a hardened server may now refuse plain connections
+        # (require_secure_transport in a fragment of its conf.d).
+        wait_ready(node, timeout=timeout, params=self.params(node, ssl_mode="preferred"))
 
     def _save_if_present(self) -> None:
         """Record the nodes' state, unless the lab's directory is gone (``destroy``, a wiped lab)."""

@@ -111,6 +111,11 @@ class Node:
     def option_file(self) -> str:
         return os.path.join(self.dir, "my.cnf")
 
+    @property
+    def conf_dir(self) -> str:
+        """Included by the option file: fragments here are read at the next restart."""
+        return os.path.join(self.dir, "conf.d")
+
     def to_dict(self) -> dict:
         data = asdict(self)
         data["address"] = self.address
@@ -239,6 +244,8 @@ def option_text(node: Node, options: list[str]) -> str:
     if os.geteuid() == 0:
         lines.append("user=root")
     lines += options
+    # Option files a play writes for this node (hardening, TLS), read at the next restart.
+    lines.append(f"!includedir {node.conf_dir}")
     return "\n".join(lines) + "\n"
 
 
@@ -259,6 +266,7 @@ def start_server(node: Node, options: list[str] | None, args: tuple[str, ...] = 
     """
     mariadbd = find_binary("mariadbd", "mysqld")
     os.makedirs(node.dir, exist_ok=True)
+    os.makedirs(node.conf_dir, exist_ok=True)
     if options is not None:   # None: start again with the option file it had (a restart)
         Path(node.option_file).write_text(option_text(node, options))
     log = open(node.error_log, "ab")

@@ -18,6 +18,7 @@ from ansible_collections.dbaops.mysql_ha.plugins.module_utils.hardening.catalog 
     SEVERITIES,
     STATUSES,
     references_for,
+    remediation_for,
 )
 
 REPORT_FORMAT = "mysqlha-compliance-report/1"
@@ -86,7 +87,7 @@ def _control_entry(control_id: str, result, flavor) -> dict:
         "severity": severity,
         "status": status,
         "evidence": clean_text(result.get("evidence")),
-        "remediation": clean_text(result.get("remediation") or (known.remediation if known else "")),
+        "remediation": clean_text(result.get("remediation") or (remediation_for(known, flavor) if known else "")),
         "references": dict(sorted((clean_text(k, 60), clean_text(v, 300)) for k, v in references.items())),
     }
 

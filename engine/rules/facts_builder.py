@@ -86,13 +86,13 @@ def build_member(address: str, overlay: dict) -> dict:
 
 def build_security(address: str, overlay: dict) -> dict:
     """Complete mysql_security facts: every catalogue control passing, ``overlay`` on top."""
-    from ansible_collections.dbaops.mysql_ha.plugins.module_utils.hardening.catalog import CONTROLS, references_for
+    from ansible_collections.dbaops.mysql_ha.plugins.module_utils.hardening.catalog import CONTROLS, references_for, remediation_for
 
     base = _default(load_schema("mysql_security.schema.json"))
     base.update(instance=address, flavor="mariadb", version="10.11.6", accounts=[], test_databases=[],
                 replication_channels=[], policy={},
                 controls={c.id: {"status": "pass", "evidence": "", "title": c.title, "severity": c.severity,
-                                 "remediation": c.remediation, "references": references_for(c, "mariadb")}
+                                 "remediation": remediation_for(c, "mariadb"), "references": references_for(c, "mariadb")}
                           for c in CONTROLS if "mariadb" in c.flavors})
     base["tls"].update(enabled=True, have_ssl="YES", versions=["TLSv1.2", "TLSv1.3"], require_secure_transport=True,
                        cert_days_left=300)

@@ -234,11 +234,20 @@ def write_atomically(path, text):
 def diff_text(value):
     """A control's before/after as the facts show it: ``key: value`` lines, one list item a line."""
     if isinstance(value, dict):
-        return "".join("%s: %s\n" % (k, ", ".join(map(str, v)) if isinstance(v, (list, tuple)) else v)
+        return "".join("%s: %s\n" % (k, ", ".join(map(str, v)) if isinstance(v, (list, tuple)) else _scalar(v))
                        for k, v in sorted(value.items()))
     if isinstance(value, (list, tuple)):
         return "".join("- %s\n" % (v,) for v in value) or "(none)\n"
-    return "%s\n" % ("(not set)" if value is None else value,)
+    return "%s\n" % _scalar(value)
+
+
+def _scalar(value):
+    """None, booleans and the empty string as a DBA reads them, never as Python prints them."""
+    if value is None:
+        return "(none)"
+    if isinstance(value, bool):
+        return "ON" if value else "OFF"
+    return "''" if value == "" else value
 
 
 def controls_report(effective, actions, refused=None):

@@ -47,6 +47,26 @@ ALL_CONTROLS = ("anonymous_accounts", "remote_root", "test_database", "local_inf
                 "symbolic_links", "secure_file_priv")
 
 
+def assert_reviewable_diff(lab, diffs, controls, output):
+    """What a reviewer approves: values in the statements, no Python reprs, and "before" as the
+    server shows it for every setting it has."""
+    settings = run_module("security_facts", tls_args(lab))[0]["ansible_facts"]["mysql_security"]["settings"]
+    shown = {d["before_header"].split(" ")[0]: d for d in diffs}
+    assert {"symbolic_links", "secure_file_priv", "audit_log", "sql_mode_strict"} <= set(shown), sorted(shown)
+    assert shown["symbolic_links"]["before"] == "have_symlink: %s\n" % settings["have_symlink"]
+    assert shown["symbolic_links"]["after"] == "have_symlink: DISABLED\n"
+    assert shown["secure_file_priv"]["before"] == "secure_file_priv: %s\n" % (settings["secure_file_priv"] or "'' (any directory)")
+    assert "events: CONNECT,QUERY_DDL,QUERY_DCL" in shown["audit_log"]["after"]
+    texts = [d["before"] + d["after"] for d in diffs]
+    for bad in ("%s", "None", "{'", "['", "True", "False"):
+        assert not any(bad in text for text in texts), (bad, [t for t in texts if bad in t])
+    # The statements, with their values.
+    statements = [s for r in controls.values() for s in r.get("statements") or ()]
+    assert "SET GLOBAL server_audit_events = 'CONNECT,QUERY_DDL,QUERY_DCL'" in statements, statements
+    assert not [s for s in statements if "%s" in s], statements
+    assert "have_symlink: %s" % settings["have_symlink"] in output          # the diff ansible printed
+
+
 def test_check_mode_then_apply_then_idempotent(lab):
     fragment = os.path.join(lab.base, "99-hardening.cnf")
     files = os.path.join(lab.base, "files")             # secure_file_priv must exist, or the server would not restart
@@ -55,8 +75,10 @@ def test_check_mode_then_apply_then_idempotent(lab):
     before = failing_controls(lab)
     assert set(APPLIED_AT_RUNTIME) <= before
 
-    check, _output = run_module("hardening", managed, check=True)
+    task = {"name": "plan with a diff", "dbaops.mysql_ha.hardening": managed, "register": "result", "diff": True}
+    check, output = run_tasks([task], check=True)
     assert check["changed"] is True and check["applied"] == []
+    assert_reviewable_diff(lab, check["diff"], check["controls"], output)
     assert {c for c, r in check["controls"].items() if r["status"] == "changed"} >= set(APPLIED_AT_RUNTIME)
     assert failing_controls(lab) == before            # re-read: nothing changed
     assert not os.path.exists(fragment)

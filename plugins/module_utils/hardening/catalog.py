@@ -17,7 +17,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 __all__ = ["BENCHMARKS", "Control", "CONTROLS", "SEVERITIES", "STATUSES", "control_by_id", "evaluate_controls",
-           "references_for"]
+           "references_for", "remediation_for"]
 
 SEVERITIES = ("critical", "high", "medium", "low")
 STATUSES = ("pass", "fail", "unknown", "skipped")
@@ -322,6 +322,14 @@ def references_for(control, flavor):
                 if not (k.startswith("cis_mariadb") and flavor not in (None, "mariadb")))
 
 
+def remediation_for(control, flavor):
+    """The control's remediation in the words of this flavor: MariaDB's option group is
+    ``[mariadbd]`` (it reads ``[mysqld]`` too, but its own is what a MariaDB DBA edits)."""
+    if flavor == "mariadb":
+        return control.remediation.replace("[mysqld]", "[mariadbd]")
+    return control.remediation
+
+
 def evaluate_controls(facts, skip=None):
     """Run every control's check; returns (results, findings).
 
@@ -342,12 +350,13 @@ def evaluate_controls(facts, skip=None):
         else:
             status, evidence = control.check(facts)
         references = references_for(control, flavor)
+        remediation = remediation_for(control, flavor)
         results[control.id] = {"status": status, "evidence": evidence, "title": control.title,
-                               "severity": control.severity, "remediation": control.remediation,
+                               "severity": control.severity, "remediation": remediation,
                                "references": references}
         if status == "fail":
             findings.append({"control": control.id, "title": control.title, "severity": control.severity,
-                             "evidence": evidence, "remediation": control.remediation,
+                             "evidence": evidence, "remediation": remediation,
                              "references": dict(references)})
     order = dict((s, i) for i, s in enumerate(SEVERITIES))
     findings.sort(key=lambda f: (order[f["severity"]], f["control"]))

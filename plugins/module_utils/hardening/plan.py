@@ -445,10 +445,16 @@ def plan_hardening(facts, profile, context):
             action = _setting_action("sql_mode_strict", "sql_mode", "sql_mode", mode, mode, None, context)
         if action:
             actions.append(action)
-    restart_only = (("symbolic_links", "symbolic-links", "0", settings.get("have_symlink") in ("DISABLED", "NO")),
-                    ("secure_file_priv", "secure_file_priv", effective["secure_file_priv"]["path"],
-                     (settings.get("secure_file_priv") or "").rstrip("/") == effective["secure_file_priv"]["path"].rstrip("/")))
-    for control, key, value, in_effect in restart_only:
+    sfp_path = effective["secure_file_priv"]["path"]
+    sfp_now = settings.get("secure_file_priv")
+    # (control, option-file key, its value, in effect now, before and after as the server's variables show them)
+    restart_only = (("symbolic_links", "symbolic-links", "0", settings.get("have_symlink") in ("DISABLED", "NO"),
+                     {"have_symlink": _shown(settings.get("have_symlink"))}, {"have_symlink": "DISABLED"}),
+                    ("secure_file_priv", "secure_file_priv", sfp_path,
+                     (sfp_now or "").rstrip("/") == sfp_path.rstrip("/"),
+                     {"secure_file_priv": "'' (any directory)" if sfp_now == "" else _shown(sfp_now)},
+                     {"secure_file_priv": sfp_path}))
+    for control, key, value, in_effect, before, after in restart_only:
         if effective[control]["enabled"] and not in_effect:
             summary = "%s = %s (read at start-up)" % (key, value)
             if control == "secure_file_priv" and context.get("is_dir") and not context["is_dir"](value):
@@ -464,10 +470,15 @@ def plan_hardening(facts, profile, context):
                     continue
                 summary += "; the directory does not exist yet: the caller creates it before the restart"
             persisted = _persisted(context, key, value)
-            actions.append(Action(control, summary, [], before=None, after=value,
+            actions.append(Action(control, summary, [], before=before, after=after,
                                   settings={} if persisted else {key: value}, restart=True))
     refusals.raise_any(actions)
     return actions
+
+
+def _shown(value):
+    """A server variable for a diff: the login could not read it, rather than a bare None."""
+    return "(not readable by this login)" if value is None else value
 
 
 def _test_database_action(facts, context):

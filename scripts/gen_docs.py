@@ -41,10 +41,20 @@ def cell(text) -> str:
     return MARKUP.sub(_markup, text).replace("|", "\\|")
 
 
+def functions_section() -> list:
+    from ansible_collections.dbaops.mysql_ha.engine.rules.expr import FUNCTION_DOCS
+
+    lines = ["## Functions", "", "What `when`, `severity_if` and test expressions may call (any rule, any pack).", "",
+             "| function | what it returns |", "|---|---|"]
+    lines += ["| `%s` | %s |" % (cell(signature), cell(meaning)) for signature, meaning in FUNCTION_DOCS.values()]
+    return lines + [""]
+
+
 def rules_page() -> str:
     lines = [HEADER.format(source="rules/*.yml"), "# The default rule pack", "",
              "What `mysqlha eval`, `mysqlha run` and `rules_evaluate` use when no rules are given.",
              "Severities: P0 page now, P1 page in business hours, P2 ticket, P3 report (docs/rules.md).", ""]
+    lines += functions_section()
     for path in sorted((REPO / "rules").glob("*.yml")):
         document = yaml.safe_load(path.read_text()) or {}
         rules = document.get("rules") or []

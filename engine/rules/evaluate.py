@@ -131,7 +131,9 @@ def targets(snapshot: dict):
                          security=security.get(address), reachability="ok")
             yield "instance", cluster_name, address, "", names
             for channel in facts.get("channels") or ():
-                yield "channel", cluster_name, address, channel.get("name") or "", dict(names, channel=channel)
+                # label: the channel in prose ("default" for the unnamed one; name stays '' for SQL).
+                labelled = dict(channel, label=channel.get("name") or "default")
+                yield "channel", cluster_name, address, channel.get("name") or "", dict(names, channel=labelled)
 
 
 def member_role(cluster: dict, address: str, facts: dict) -> str:

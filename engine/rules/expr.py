@@ -63,6 +63,29 @@ FUNCTIONS = {
     "coalesce": _coalesce,
     "is_null": lambda value: value is None,
 }
+# Signature and meaning of each function, for docs/reference/rules.md (a test keeps both lists equal).
+FUNCTION_DOCS = {
+    "len": ("len(collection) -> int", "items of a list, keys of a mapping, characters of a string"),
+    "any": ("any(iterable) -> bool", "true when one item is true: `any(c.sql_running for c in channels)`"),
+    "all": ("all(iterable) -> bool", "true when every item is true (and for an empty list)"),
+    "min": ("min(a, b, ...) or min(iterable) -> value", "the smallest; fails on an empty list (guard with `len`)"),
+    "max": ("max(a, b, ...) or max(iterable) -> value", "the largest; fails on an empty list"),
+    "sum": ("sum(iterable) -> number", "the total of numbers"),
+    "abs": ("abs(number) -> number", "the absolute value"),
+    "round": ("round(number, digits=0) -> number", "rounded to `digits` decimals"),
+    "int": ("int(value) -> int", "a number or numeric string as a whole number"),
+    "float": ("float(value) -> float", "a number or numeric string as a decimal"),
+    "str": ("str(value) -> str", "the value as text"),
+    "bool": ("bool(value) -> bool", "Python truth: 0, '', [] and null are false"),
+    "sorted": ("sorted(iterable) -> list", "a sorted copy"),
+    "lower": ("lower(text) -> str", "lower case; a non-string is returned unchanged (null stays null)"),
+    "upper": ("upper(text) -> str", "upper case; a non-string is returned unchanged"),
+    "startswith": ("startswith(text, prefix) -> bool", "false when `text` is not a string (null included)"),
+    "contains": ("contains(container, item) -> bool", "`item in container`; false when the container is null"),
+    "coalesce": ("coalesce(a, b, ...) -> value", "the first argument that is not null, else null: "
+                                                 "`coalesce(channel.seconds_behind_source, 0)`"),
+    "is_null": ("is_null(value) -> bool", "true when the fact is null (unknown)"),
+}
 OPERATORS = dict(simpleeval.DEFAULT_OPERATORS)
 OPERATORS.update({ast.Gt: _null_safe(operator.gt), ast.Lt: _null_safe(operator.lt),
                   ast.GtE: _null_safe(operator.ge), ast.LtE: _null_safe(operator.le)})

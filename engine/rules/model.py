@@ -5,7 +5,9 @@ Names an expression or template may use, per scope:
 * ``instance``: every top-level ``mysql_replication`` fact (``role``, ``read_only``,
   ``channels``, ``semi_sync``, ...), ``security`` (``mysql_security`` facts, null when
   not gathered), ``cluster`` (the cluster analysis), ``instance`` and ``cluster_name``.
-* ``channel``: the instance names plus ``channel`` (one replication channel).
+* ``channel``: the instance names plus ``channel`` (one replication channel), with
+  ``channel.label`` for prose: its name, or ``default`` for the unnamed channel (MariaDB's
+  default connection, MySQL's ``''`` channel), whose ``channel.name`` is ``''``.
 * ``cluster``: ``cluster``, ``members`` (address -> facts) and ``cluster_name``.
 * ``member``: every member, reachable or not: ``instance``, ``reachable``, ``reachability``
   (``ok`` or how it failed), ``error``, ``errno``, ``member_role`` (``primary``, ``replica``,
@@ -21,6 +23,8 @@ from ansible_collections.dbaops.mysql_ha.engine.schemas import load_schema
 # Dict methods: an attribute with one of these names would read the method, not a key.
 RESERVED = frozenset(dir(dict))
 STRING = {"type": "string"}
+CHANNEL_LABEL = {"type": "string", "description": "The channel in prose: its name, or default for the unnamed channel "
+                                                  "(name is then '', which is what START SLAVE '' takes)"}
 
 
 @lru_cache(maxsize=None)
@@ -39,7 +43,9 @@ def scope_names(scope: str) -> dict:
     names = dict(replication["properties"])
     names.update(common, security=security, instance=STRING, reachability=STRING)
     if scope == "channel":
-        names["channel"] = replication["properties"]["channels"]["items"]
+        channel = dict(replication["properties"]["channels"]["items"])
+        channel["properties"] = dict(channel["properties"], label=CHANNEL_LABEL)
+        names["channel"] = channel
     return names
 
 

@@ -40,3 +40,12 @@ def test_a_changed_rule_makes_the_page_stale(tmp_path, monkeypatch):
     monkeypatch.setattr(gen_docs, "REPO", tmp_path)
     (tmp_path / "docs" / "reference").mkdir(parents=True)
     assert gen_docs.rules_page() != (REPO / "docs" / "reference" / "rules.md").read_text()
+
+
+def test_every_function_a_rule_may_call_is_documented_with_a_signature():
+    from ansible_collections.dbaops.mysql_ha.engine.rules.expr import FUNCTION_DOCS, FUNCTIONS
+
+    assert set(FUNCTION_DOCS) == set(FUNCTIONS)
+    assert all(signature.startswith(name + "(") for name, (signature, _meaning) in FUNCTION_DOCS.items())
+    page = (REPO / "docs" / "reference" / "rules.md").read_text()
+    assert all("| `%s` |" % signature.replace("|", "\\|") in page for signature, _meaning in FUNCTION_DOCS.values())

@@ -69,3 +69,19 @@ def test_eval_takes_repeated_rules_and_the_override_decides_the_page(tmp_path):
     alerts = [json.loads(line) for line in layered.stdout.splitlines()]
     assert [(a["rule"], a["severity"]) for a in alerts if a["rule"] == "replica_sql_thread_stopped"] == [
         ("replica_sql_thread_stopped", "P2")]
+
+
+def test_the_unnamed_channel_is_default_in_prose_and_empty_in_sql():
+    from ansible_collections.dbaops.mysql_ha.engine.rules.evaluate import evaluate
+
+    snapshot = build_snapshot({"c": {"members": {
+        "a:3306": {"role": "primary"},
+        "b:3306": {"channels": [{"name": "", "sql_running": False, "source_host": "a"},
+                                {"name": "east", "sql_running": False, "source_host": "a"}]}}}})
+    results, errors, _evaluated = evaluate(load_rule_set(["@default"]), snapshot)
+    assert not errors
+    stopped = {r.channel: r for r in results if r.rule.id == "replica_sql_thread_stopped"}
+    assert set(stopped) == {"", "east"}
+    assert "(channel default)" in stopped[""].summary and "START SLAVE '' SQL_THREAD" in stopped[""].remediation
+    assert "(channel east)" in stopped["east"].summary and "START SLAVE 'east' SQL_THREAD" in stopped["east"].remediation
+    assert "()" not in stopped[""].summary

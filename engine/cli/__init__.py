@@ -19,8 +19,22 @@ from ansible_collections.dbaops.mysql_ha.plugins.module_utils.errors import Mysq
 __all__ = ["Exit", "SEVERITY_ORDER", "build_parser", "default_rules", "lab_inventory", "main"]
 
 
+def collection_version() -> str:
+    """The collection's version from its galaxy.yml (shipped in the package and the tarball)."""
+    from pathlib import Path
+
+    import yaml
+
+    try:
+        with open(Path(__file__).resolve().parents[2] / "galaxy.yml", encoding="utf-8") as handle:
+            return str(yaml.safe_load(handle)["version"])
+    except (OSError, KeyError, TypeError, yaml.YAMLError):
+        return "unknown"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="mysqlha", description="MySQL/MariaDB HA facts, analysis, rules and alerts")
+    parser.add_argument("--version", action="version", version=f"mysqlha (dbaops.mysql_ha) {collection_version()}")
     sub = parser.add_subparsers(dest="command", required=True)
     lab.add_parser(sub)
     check.add_parser(sub)

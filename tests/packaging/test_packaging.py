@@ -10,6 +10,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+import yaml
 
 REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -56,6 +57,11 @@ def test_the_mysqlha_command_is_installed_and_answers(pip_target):
     proc = run([sys.executable, str(pip_target / "bin" / "mysqlha"), "lab", "--help"], env=env, cwd="/")
     assert proc.returncode == 0, proc.stderr
     assert "up" in proc.stdout and "down" in proc.stdout
+    # The installed command says which collection version it is, the one galaxy.yml and the changelog name.
+    version = run([sys.executable, str(pip_target / "bin" / "mysqlha"), "--version"], env=env, cwd="/")
+    galaxy = yaml.safe_load((REPO / "galaxy.yml").read_text())["version"]
+    assert version.stdout.strip() == "mysqlha (dbaops.mysql_ha) %s" % galaxy, version.stdout + version.stderr
+    assert "\nv%s\n" % galaxy in (REPO / "CHANGELOG.rst").read_text()
 
 
 def test_galaxy_build_makes_a_tarball_that_installs_and_documents(tmp_path):

@@ -39,7 +39,8 @@ setup(
     package_dir={PREFIX: "."},
     # Everything a collection user consumes besides Python, as in the galaxy tarball
     # (tests/packaging checks that the wheel and the tarball agree).
-    package_data={PREFIX: ["galaxy.yml", "README.md", "CHANGELOG.rst", "COPYING", "requirements.txt", "meta/*.yml", "rules/*.yml", "playbooks/*.yml",
+    package_data={PREFIX: ["galaxy.yml", "README.md", "CHANGELOG.rst", "COPYING", "requirements.txt", "meta/*.yml",
+                           "rules/*.yml", "playbooks/*.yml",
                            "roles/**/*", "extensions/**/*.yml", "extensions/**/*.py", "engine/schemas/*.json",
                            "engine/daemon/console/*", "docs/**/*.md"]},
     include_package_data=False,

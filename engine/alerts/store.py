@@ -41,7 +41,15 @@ CREATE TABLE IF NOT EXISTS alerts (
     updated_at REAL NOT NULL
 );
 CREATE INDEX IF NOT EXISTS alerts_state ON alerts (state);
+CREATE TABLE IF NOT EXISTS cluster_memory (
+    cluster TEXT PRIMARY KEY,
+    state TEXT NOT NULL,
+    updated_at REAL NOT NULL
+);
 """
+# What the cluster analysis remembers of its previous verdict (analysis.analyze_cluster's known_state).
+MEMORY_KEYS = ("primary", "member_reachability", "primary_hung_since")
+MAX_MEMORY_BYTES = 65536
 ACTIVE = ("pending", "firing", "acked")
 
 
@@ -61,6 +69,42 @@ class AlertStore:
 
     def close(self) -> None:
         self.db.close()
+
+    # ---- the analysis' memory, kept across restarts ---------------------------------------------
+    def remember_clusters(self, analyses: dict[str, dict], now: float | None = None) -> None:
+        """Keep what each cluster's analysis needs from its previous verdict (a primary last seen
+        hung, and since when), so a restarted daemon does not forget a hang."""
+        now = time.time() if now is None else now
+        rows = []
+        for name, analysis in analyses.items():
+            state = json.dumps({k: analysis.get(k) for k in MEMORY_KEYS}, sort_keys=True)
+            if len(state) <= MAX_MEMORY_BYTES:
+                rows.append((name, state, now))
+        with self.db:
+            self.db.executemany("INSERT OR REPLACE INTO cluster_memory (cluster, state, updated_at) VALUES (?, ?, ?)", rows)
+
+    def recall_clusters(self, names, max_age: float, now: float | None = None) -> dict[str, dict]:
+        """The remembered verdicts of these clusters, no older than ``max_age`` seconds (a
+        damaged row is forgotten, never an error)."""
+        now = time.time() if now is None else now
+        recalled = {}
+        for name in names:
+            row = self.db.execute("SELECT state, updated_at FROM cluster_memory WHERE cluster = ?", (name,)).fetchone()
+            if row is None or not isinstance(row["updated_at"], (int, float)) or now - row["updated_at"] > max_age:
+                continue
+            try:
+                state = json.loads(row["state"]) if len(row["state"]) <= MAX_MEMORY_BYTES else None
+            except (TypeError, ValueError, RecursionError):
+                state = None
+            if isinstance(state, dict):
+                reach = state.get("member_reachability")
+                since = state.get("primary_hung_since")
+                recalled[name] = {
+                    "primary": state["primary"] if isinstance(state.get("primary"), str) else None,
+                    "member_reachability": {str(k): v for k, v in reach.items() if isinstance(v, str)}
+                    if isinstance(reach, dict) else {},
+                    "primary_hung_since": since if isinstance(since, (int, float)) and not isinstance(since, bool) else None}
+        return recalled
 
     def update(self, results: list[Result], evaluated: set[str], now: float | None = None,
                clusters: set[str] | None = None, rule_ids: set[str] | None = None) -> list[tuple[dict, str | None, str | None]]:

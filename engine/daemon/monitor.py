@@ -34,6 +34,8 @@ LOG = logging.getLogger("mysqlha.monitor")
 # After a change, the cluster is polled again this long after it (seconds): a replica's IO thread
 # notices a killed primary some milliseconds after the daemon's own connection does.
 FOLLOW_UPS = (0.05, 0.15, 0.4)
+# How long the remembered verdict of a cluster stays usable after the daemon stopped (seconds).
+MEMORY_MAX_AGE = 24 * 3600
 
 
 def in_shard(name: str, shard: tuple[int, int] | None) -> bool:
@@ -54,7 +56,14 @@ class Monitor:
         self.clusters: list[Cluster] = [c for c in config.clusters if in_shard(c.name, shard)]
         self.guard = RuleGuard()
         self.evaluator = make_evaluator()
-        self.known: dict[str, dict] = {}
+        # The analysis' memory of each cluster's last verdict, kept in the state file across restarts:
+        # a primary seen hung before a restart is still hung after it, with the same hung_since.
+        self.known: dict[str, dict] = store.recall_clusters([c.name for c in self.clusters], max_age=MEMORY_MAX_AGE)
+        self._remembered: dict[str, str] = {}
+        # Clusters not evaluated yet: a member's first poll is still running (well within its
+        # timeouts), so a restart neither resolves nor fires anything on "no answer yet".
+        self.warming: list[str] = []
+        self.started_at = time.monotonic()
         self.snapshot: dict = {"clusters": {}}
         self.rule_errors: list[str] = []
         self.cycles = 0
@@ -96,6 +105,7 @@ class Monitor:
 
     # ---- the loop --------------------------------------------------------------------
     def start(self) -> None:
+        self.started_at = time.monotonic()
         for pollers in self.pollers.values():
             for poller in pollers:
                 poller.start()
@@ -165,11 +175,18 @@ class Monitor:
                 self._cond.wait(min(left, 0.05))
 
     # ---- one cycle ---------------------------------------------------------------------
-    def member_facts(self, poller: TargetPoller, now: float) -> dict:
-        latest = poller.latest
+    def horizon(self, poller: TargetPoller) -> float:
+        """How long a poll of this target may take before its last result is stale (seconds)."""
         params = poller.params
-        horizon = max(3 * self.config.interval, (params.connect_timeout or 1) * 2 + (params.read_timeout or 1) + 1)
+        return max(3 * self.config.interval, (params.connect_timeout or 1) * 2 + (params.read_timeout or 1) + 1)
+
+    def member_facts(self, poller: TargetPoller, now: float) -> dict | None:
+        """The member's latest facts; None while its first poll is still within its timeouts."""
+        latest = poller.latest
+        horizon = self.horizon(poller)
         if latest is None:
+            if time.monotonic() - self.started_at < horizon:
+                return None
             return unreachable_facts(poller.address, ConnectError(poller.address, "stale",
                                                                   "no result yet: the first poll is still running"))
         if now - latest.finished_at > horizon and poller.busy_since is not None:
@@ -178,19 +195,44 @@ class Monitor:
                 % (now - latest.finished_at, latest.facts.get("reachability") or "ok")))
         return latest.facts
 
+    def _remember(self, clusters: dict, now: float) -> None:
+        """Keep the analyses' memory in the state file when it changed (a hang, a new primary)."""
+        changed = {}
+        for name, data in clusters.items():
+            analysis = data["cluster"]
+            key = repr((analysis.get("primary"), sorted((analysis.get("member_reachability") or {}).items()),
+                        analysis.get("primary_hung_since")))
+            if self._remembered.get(name) != key:
+                changed[name] = analysis
+                self._remembered[name] = key
+        if changed:
+            try:
+                self.store.remember_clusters(changed, now=now)
+            except Exception:  # noqa: BLE001 - memory is a help across restarts, never a reason to miss a cycle
+                LOG.exception("could not keep the clusters' memory in the state file")
+                for name in changed:
+                    self._remembered.pop(name, None)
+
     def cycle(self) -> None:
         started = time.monotonic()
         now = time.time()
         clusters = {}
+        warming = []
         for cluster in self.clusters:
             pollers = self.pollers[cluster.name]
-            members = {p.address: self.member_facts(p, now) for p in pollers}
+            answers = {p.address: self.member_facts(p, now) for p in pollers}
+            members = {address: facts for address, facts in answers.items() if facts is not None}
+            if len(members) < len(answers):
+                warming.append(cluster.name)     # left out: its alerts keep their state until it has answers
+                continue
             known = self.known.get(cluster.name)
             analysis = analyze_cluster(members, name=cluster.name, resolve=RESOLVER, known_state=known,
                                        known_primary=(known or {}).get("primary"))
             self.known[cluster.name] = analysis
             security = {p.address: p.security for p in pollers if p.security is not None and members[p.address].get("reachable")}
             clusters[cluster.name] = {"cluster": analysis, "members": members, "security": security}
+        self.warming = warming
+        self._remember(clusters, now)
         snapshot = {"clusters": clusters}
         rule_set = self.reloader.current
         evaluated_at = time.monotonic()

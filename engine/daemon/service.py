@@ -117,12 +117,15 @@ class Service:
         age = None if monitor.last_cycle_at is None else now - monitor.last_cycle_at
         healthy = age is not None and age <= 3 * self.config.interval + 1
         starting = age is None and now - self.started_at < 3 * self.config.interval + 5
-        status = ("degraded" if self.config.degraded else "ok") if healthy else ("starting" if starting else "stalled")
+        channel_errors = dict(self.outbox.last_error)
+        # Degraded: alive, but something a DBA must fix (a page may not reach anyone, a cluster is not watched).
+        degraded = bool(self.config.degraded or channel_errors)
+        status = ("degraded" if degraded else "ok") if healthy else ("starting" if starting else "stalled")
         return healthy or starting, {
             "status": status, "config_problems": self.config.degraded,
             "cycles": monitor.cycles, "last_cycle_age_seconds": None if age is None else round(age, 3),
-            "clusters": len(monitor.clusters), "rules": self.reloader.status,
-            "outbox_depth": self.outbox.depth(), "channel_errors": dict(self.outbox.last_error)}
+            "clusters": len(monitor.clusters), "warming_up": list(monitor.warming), "rules": self.reloader.status,
+            "outbox_depth": self.outbox.depth(), "channel_errors": channel_errors}
 
     def alerts(self, every: bool = False) -> list[dict]:
         store = AlertStore(self.db_path)

@@ -48,7 +48,7 @@ CREATE TABLE IF NOT EXISTS cluster_memory (
 );
 """
 # What the cluster analysis remembers of its previous verdict (analysis.analyze_cluster's known_state).
-MEMORY_KEYS = ("primary", "member_reachability", "primary_hung_since")
+MEMORY_KEYS = ("primary", "member_reachability", "primary_hung_since", "errant_gtids", "errant_gtid_counts")
 MAX_MEMORY_BYTES = 65536
 ACTIVE = ("pending", "firing", "acked")
 
@@ -97,13 +97,13 @@ class AlertStore:
             except (TypeError, ValueError, RecursionError):
                 state = None
             if isinstance(state, dict):
-                reach = state.get("member_reachability")
                 since = state.get("primary_hung_since")
                 recalled[name] = {
                     "primary": state["primary"] if isinstance(state.get("primary"), str) else None,
-                    "member_reachability": {str(k): v for k, v in reach.items() if isinstance(v, str)}
-                    if isinstance(reach, dict) else {},
-                    "primary_hung_since": since if isinstance(since, (int, float)) and not isinstance(since, bool) else None}
+                    "member_reachability": _str_map(state.get("member_reachability"), str),
+                    "primary_hung_since": since if isinstance(since, (int, float)) and not isinstance(since, bool) else None,
+                    "errant_gtids": _str_map(state.get("errant_gtids"), str),
+                    "errant_gtid_counts": _str_map(state.get("errant_gtid_counts"), int)}
         return recalled
 
     def update(self, results: list[Result], evaluated: set[str], now: float | None = None,
@@ -207,6 +207,13 @@ class OneShot:
 
 class StateFileError(ValueError):
     """A state file that cannot be used; the message names it and why."""
+
+
+def _str_map(value, kind) -> dict:
+    """{str: kind} of a remembered mapping; anything else in it is dropped."""
+    if not isinstance(value, dict):
+        return {}
+    return {str(k): v for k, v in value.items() if isinstance(v, kind) and not isinstance(v, bool)}
 
 
 def own_state_file(path: str) -> str:

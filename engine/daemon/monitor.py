@@ -18,7 +18,7 @@ import logging
 import threading
 import time
 
-from ansible_collections.dbaops.mysql_ha.engine.alerts.store import AlertStore
+from ansible_collections.dbaops.mysql_ha.engine.alerts.store import MEMORY_KEYS, AlertStore
 from ansible_collections.dbaops.mysql_ha.engine.daemon.config import Cluster, Config
 from ansible_collections.dbaops.mysql_ha.engine.daemon.outbox import Router
 from ansible_collections.dbaops.mysql_ha.engine.daemon.poller import TargetPoller
@@ -200,8 +200,7 @@ class Monitor:
         changed = {}
         for name, data in clusters.items():
             analysis = data["cluster"]
-            key = repr((analysis.get("primary"), sorted((analysis.get("member_reachability") or {}).items()),
-                        analysis.get("primary_hung_since")))
+            key = repr([analysis.get(k) for k in MEMORY_KEYS])
             if self._remembered.get(name) != key:
                 changed[name] = analysis
                 self._remembered[name] = key

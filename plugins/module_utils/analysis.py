@@ -275,8 +275,14 @@ def analyze_cluster(members, name=None, known_primary=None, resolve=None, known_
             errant_counts[replica] = count
     if stopped:
         codes["replication_stopped"] = "replication is not running on %s" % ", ".join(sorted(stopped))
+    carried = ""
+    if primary and primary_gtid is None and known_state.get("primary") == primary:
+        # The primary does not answer, so nothing can be compared: what was errant stays errant
+        # (a transaction does not leave a replica because its primary went quiet).
+        errant, errant_counts = _known_errant(known_state, members)
+        carried = " (last known: %s does not answer)" % primary if errant else ""
     if errant:
-        codes["errant_gtid"] = "; ".join("%s has %s" % (r, t) for r, t in sorted(errant.items()))
+        codes["errant_gtid"] = "; ".join("%s has %s" % (r, t) for r, t in sorted(errant.items())) + carried
 
     if kind == "galera":
         for address, facts in sorted(reachable.items()):
@@ -321,6 +327,15 @@ def analyze_cluster(members, name=None, known_primary=None, resolve=None, known_
         "primary_hung_seconds": round(max(0.0, now - hung_since), 3) if hung_since is not None else None,
         "analysis": {"code": code, "codes": ordered or ["ok"], "details": dict((c, codes[c]) for c in ordered)},
     }
+
+
+def _known_errant(known_state, members):
+    """The errant GTIDs of the previous verdict, for replicas still in the cluster."""
+    known = known_state.get("errant_gtids")
+    counts = known_state.get("errant_gtid_counts")
+    counts = counts if isinstance(counts, dict) else {}
+    errant = dict((r, t) for r, t in known.items() if r in members and isinstance(t, str)) if isinstance(known, dict) else {}
+    return errant, dict((r, counts[r]) for r in errant if isinstance(counts.get(r), int))
 
 
 def _outage_details(members):

@@ -223,3 +223,20 @@ def test_a_primary_we_cannot_log_in_to_is_unreachable_with_words_that_fit(how):
     detail = cluster["analysis"]["details"]["primary_unreachable"]
     assert cluster["analysis"]["code"] == "primary_unreachable"
     assert "still stream" not in detail and f"'{how}' is no proof" in detail
+
+
+def test_errant_gtids_stay_known_while_the_primary_does_not_answer_and_clear_only_when_compared_again():
+    errant = analyze_cluster({P: server(gtid="0-1-10"), R1: replica(gtid="0-1-10,1-2-3"), R2: replica()})
+    assert errant["errant_gtids"] == {R1: "1-2-3"} and errant["errant_gtid_counts"] == {R1: 3}
+    # The primary freezes: nothing can be compared, and nothing was fixed either.
+    frozen = analyze_cluster({P: down("hung"), R1: replica(io="connecting", gtid="0-1-10,1-2-3"), R2: replica()},
+                             known_state=errant, known_primary=P)
+    assert frozen["errant_gtids"] == {R1: "1-2-3"} and frozen["errant_gtid_counts"] == {R1: 3}
+    assert "last known: %s does not answer" % P in frozen["analysis"]["details"]["errant_gtid"]
+    # Without a previous verdict there is nothing to carry; another primary's verdict is not carried either.
+    assert analyze_cluster({P: down("hung"), R1: replica(io="connecting"), R2: replica()})["errant_gtids"] == {}
+    assert analyze_cluster({P: down("hung"), R1: replica(io="connecting"), R2: replica()}, known_primary=P,
+                           known_state=dict(errant, primary=R2))["errant_gtids"] == {}
+    # Back, and the replica rebuilt: compared again, and cleared.
+    back = analyze_cluster({P: server(gtid="0-1-10"), R1: replica(), R2: replica()}, known_state=frozen)
+    assert back["errant_gtids"] == {} and "errant_gtid" not in back["analysis"]["codes"]

@@ -219,7 +219,7 @@ def test_the_clusters_memory_survives_a_restart_and_a_damaged_or_old_row_is_forg
     path = str(tmp_path / "state.db")
     store = AlertStore(path)
     hung = {"primary": "a:3306", "member_reachability": {"a:3306": "hung", "b:3306": "ok"}, "primary_hung_since": 1000.5,
-            "analysis": {"codes": ["primary_hung"]}}
+            "errant_gtids": {"b:3306": "0-2-101"}, "errant_gtid_counts": {"b:3306": 1}, "analysis": {"codes": ["primary_hung"]}}
     store.remember_clusters({"hung": hung, "old": hung}, now=5000)
     store.remember_clusters({"fresh": {"primary": "c:3306"}}, now=9000)
     store.db.execute("INSERT INTO cluster_memory VALUES ('bad', '{\"primary\": [1], \"member_reachability\": [2]}', 9000)")
@@ -228,8 +228,10 @@ def test_the_clusters_memory_survives_a_restart_and_a_damaged_or_old_row_is_forg
     store = AlertStore(path)                     # a restarted daemon
     recalled = store.recall_clusters(["hung", "old", "fresh", "bad", "junk", "unknown"], max_age=4000, now=9000)
     assert recalled["hung"] == {"primary": "a:3306", "member_reachability": {"a:3306": "hung", "b:3306": "ok"},
-                                "primary_hung_since": 1000.5}
-    assert recalled["fresh"] == {"primary": "c:3306", "member_reachability": {}, "primary_hung_since": None}
-    assert recalled["bad"] == {"primary": None, "member_reachability": {}, "primary_hung_since": None}
+                                "primary_hung_since": 1000.5, "errant_gtids": {"b:3306": "0-2-101"},
+                                "errant_gtid_counts": {"b:3306": 1}}
+    empty = {"member_reachability": {}, "primary_hung_since": None, "errant_gtids": {}, "errant_gtid_counts": {}}
+    assert recalled["fresh"] == dict(empty, primary="c:3306")
+    assert recalled["bad"] == dict(empty, primary=None)
     assert "junk" not in recalled and "unknown" not in recalled
     assert store.recall_clusters(["old"], max_age=3000, now=9000) == {}          # 4000 s old: forgotten

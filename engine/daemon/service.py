@@ -22,10 +22,13 @@ from ansible_collections.dbaops.mysql_ha.engine.alerts.store import AlertStore, 
 from ansible_collections.dbaops.mysql_ha.engine.daemon.config import Config, seconds
 from ansible_collections.dbaops.mysql_ha.engine.daemon.http import ApiError, HttpServer
 from ansible_collections.dbaops.mysql_ha.engine.daemon.monitor import Monitor, in_shard
-from ansible_collections.dbaops.mysql_ha.engine.daemon.outbox import Outbox, Router, open_db
+from ansible_collections.dbaops.mysql_ha.engine.daemon.outbox import Outbox, Router, open_db, silenced
 from ansible_collections.dbaops.mysql_ha.engine.reload import RuleReloader
 from ansible_collections.dbaops.mysql_ha.engine.rules.loader import PACKAGED_RULES
 from ansible_collections.dbaops.mysql_ha.plugins.module_utils.errors import ConfigError
+
+# What a silence may match besides a rule's labels (outbox.silenced reads the same).
+SILENCE_FIELDS = ("rule", "cluster", "instance", "severity", "channel")
 
 LOG = logging.getLogger("mysqlha.run")
 MAX_SILENCE = 30 * 86400
@@ -128,11 +131,18 @@ class Service:
             "outbox_depth": self.outbox.depth(), "channel_errors": channel_errors}
 
     def alerts(self, every: bool = False) -> list[dict]:
+        """The alerts, each with ``silenced``: an active silence matches it (no notification goes out)."""
+        import json
+
         store = AlertStore(self.db_path)
         try:
-            return store.alerts(("pending", "firing", "acked", "resolved") if every else ("pending", "firing", "acked"))
+            now = time.time()
+            found = store.alerts(("pending", "firing", "acked", "resolved") if every else ("pending", "firing", "acked"))
+            rows = store.db.execute("SELECT * FROM silences WHERE starts_at <= ? AND ends_at > ?", (now, now)).fetchall()
         finally:
             store.close()
+        silences = [dict(row, matchers=json.loads(row["matchers"])) for row in rows]
+        return [dict(alert, silenced=alert["state"] != "resolved" and silenced(alert, silences, now)) for alert in found]
 
     def alert_counts(self) -> dict[tuple[str, str], int]:
         db = open_db(self.db_path)
@@ -170,6 +180,26 @@ class Service:
         return {"id": row["id"], "match": json.loads(row["matchers"]), "starts_at": iso(row["starts_at"]),
                 "ends_at": iso(row["ends_at"]), "by": row["created_by"], "comment": row["comment"]}
 
+    def _matcher_problem(self, key: str, value: str) -> str | None:
+        """Why a silence matcher could never match (a typo would silence nothing, quietly)."""
+        import difflib
+
+        def near(word, choices):
+            close = difflib.get_close_matches(word, sorted(choices), n=1, cutoff=0.6)
+            return f" (did you mean {close[0]!r}?)" if close else ""
+
+        rules = self.reloader.current.rules
+        labels = {k for rule in rules for k in rule.labels}
+        known = {"rule": {r.id for r in rules}, "cluster": {c.name for c in self.monitor.clusters},
+                 "severity": {"P0", "P1", "P2", "P3"}}
+        if key not in SILENCE_FIELDS and key not in labels:
+            return (f"not something an alert has{near(key, SILENCE_FIELDS + tuple(labels))}: a field ("
+                    f"{', '.join(SILENCE_FIELDS)}; channel is the replication channel, '' for the default one) or a "
+                    f"label of a loaded rule ({', '.join(sorted(labels)) or 'none'})")
+        if key in known and value not in known[key]:
+            return f"no {key} {value!r} here{near(value, known[key])}"
+        return None
+
     def silence(self, body: dict) -> dict:
         import json
 
@@ -179,6 +209,9 @@ class Service:
         for key, value in match.items():
             if not isinstance(key, str) or not isinstance(value, str) or len(key) > 100 or len(value) > 300:
                 raise ApiError(400, f"match.{str(key)[:40]}: keys and values are strings (up to 100 / 300 characters)")
+            problem = self._matcher_problem(key, value)
+            if problem:
+                raise ApiError(400, f"match.{key[:40]}: {problem}; nothing was silenced")
         try:
             duration = seconds(body.get("for", "2h"), "for", 1, MAX_SILENCE)
         except Exception as exc:  # noqa: BLE001

@@ -114,3 +114,43 @@ def test_clusters_and_compliance_carry_what_the_page_draws(service):
     assert all(m["by_severity"]["high"]["fail"] == 1 and m["failing"][0]["control"] == "local_infile" for m in compliance)
     alerts = json.loads(get(service, "/api/alerts")[2])["alerts"]
     assert any(a["summary"] == f"<img src=x onerror=alert(1)> on {PRIMARY}" for a in alerts)   # text: the page sets it as such
+
+
+def post(service, path: str, body: dict):
+    host, port = service.http.address[:2]
+    request = urllib.request.Request(f"http://{host}:{port}{path}", data=json.dumps(body).encode(), method="POST",
+                                     headers={"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=5) as answer:
+            return answer.status, json.loads(answer.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read())
+
+
+@pytest.mark.parametrize("match, says", [
+    ({"rulee": "replica_sql_thread_stopped"}, "did you mean 'rule'?"),
+    ({"rule": "replica_sql_thread_stoped"}, "no rule 'replica_sql_thread_stoped' here (did you mean 'replica_sql_thread_stopped'?)"),
+    ({"cluster": "prod"}, "no cluster 'prod' here"),
+    ({"severity": "p1"}, "no severity 'p1' here"),
+    ({"notify_channel": "hook"}, "channel is the replication channel"),
+])
+def test_a_silence_that_could_never_match_is_refused_naming_the_key(service, match, says):
+    status, answer = post(service, "/api/silences", {"match": match, "for": "1h"})
+    assert status == 400 and says in answer["error"] and "nothing was silenced" in answer["error"], answer
+    assert not [s for s in json.loads(get(service, "/api/silences")[2])["silences"] if s["match"] == match]
+
+
+def test_a_silenced_alert_says_so_in_the_api(service):
+    status, answer = post(service, "/api/silences", {"match": {"rule": "replica_sql_thread_stopped", "team": "dba"},
+                                                     "for": "10m"})
+    assert status == 200, answer
+    try:
+        alerts = {a["rule"]: a for a in json.loads(get(service, "/api/alerts")[2])["alerts"]}
+        assert alerts["replica_sql_thread_stopped"]["silenced"] is True
+        assert alerts["console_markup"]["silenced"] is False
+    finally:
+        host, port = service.http.address[:2]
+        request = urllib.request.Request(f"http://{host}:{port}/api/silences/{answer['silence']['id']}", method="DELETE",
+                                         headers={"Authorization": f"Bearer {TOKEN}"})
+        urllib.request.urlopen(request, timeout=5).close()
+    assert json.loads(get(service, "/api/alerts")[2])["alerts"][0]["silenced"] is False

@@ -25,9 +25,11 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     for name, help_text in (("alerts", "list a running daemon's alerts"), ("ack", "ack a firing alert"),
                             ("silence", "silence notifications for matching alerts")):
         parser = sub.add_parser(name, help=help_text)
-        parser.add_argument("--url", default=os.environ.get("MYSQLHA_URL", DEFAULT_URL),
-                            help=f"the daemon's HTTP address (default $MYSQLHA_URL or {DEFAULT_URL}); "
-                                 "the bearer token comes from $MYSQLHA_API_TOKEN")
+        where = parser.add_mutually_exclusive_group()
+        where.add_argument("--url", help=f"the daemon's HTTP address (default $MYSQLHA_URL or {DEFAULT_URL}); "
+                                         "the bearer token comes from $MYSQLHA_API_TOKEN")
+        where.add_argument("--config", help="the daemon's engine.yml: its http.listen address, and its token from "
+                                            "http.token_env when $MYSQLHA_API_TOKEN is not set")
         if name == "alerts":
             parser.add_argument("--all", action="store_true", help="resolved alerts too")
             parser.add_argument("--json", action="store_true", help="JSON lines")
@@ -98,10 +100,27 @@ def run_daemon(args: argparse.Namespace) -> int:
     return 0
 
 
-def _call(url: str, method: str = "GET", body: dict | None = None) -> dict:
+def daemon_address(args: argparse.Namespace) -> tuple[str, str | None]:
+    """(base URL, bearer token) from --url, --config (engine.yml), $MYSQLHA_URL or the default."""
+    token = os.environ.get("MYSQLHA_API_TOKEN")
+    if args.url:
+        return args.url.rstrip("/"), token
+    if args.config:
+        from ansible_collections.dbaops.mysql_ha.engine.daemon.config import load_config
+
+        config = load_config(args.config, strict=False)      # ConfigError names the file and field
+        if not config.listen:
+            raise RuntimeError(f"{args.config}: http.listen is off: this daemon has no API to talk to")
+        host, port = config.listen[0], config.listen[1]
+        host = "127.0.0.1" if host in ("0.0.0.0", "") else "::1" if host == "::" else host
+        host = f"[{host}]" if ":" in host else host
+        return f"http://{host}:{port}", token or config.api_token
+    return os.environ.get("MYSQLHA_URL", DEFAULT_URL).rstrip("/"), token
+
+
+def call(url: str, method: str = "GET", body: dict | None = None, token: str | None = None) -> dict:
     data = json.dumps(body).encode("utf-8") if body is not None else None
     request = urllib.request.Request(url, data=data, method=method, headers={"Content-Type": "application/json"})
-    token = os.environ.get("MYSQLHA_API_TOKEN")
     if token:
         request.add_header("Authorization", f"Bearer {token}")
     try:
@@ -119,10 +138,10 @@ def _call(url: str, method: str = "GET", body: dict | None = None) -> dict:
 
 
 def run_client(args: argparse.Namespace) -> int:
-    base = args.url.rstrip("/")
     try:
+        base, token = daemon_address(args)
         if args.command == "alerts":
-            alerts = _call(f"{base}/api/alerts" + ("?state=all" if args.all else ""))["alerts"]
+            alerts = call(f"{base}/api/alerts" + ("?state=all" if args.all else ""), token=token)["alerts"]
             for alert in alerts:
                 if args.json:
                     print(json.dumps(alert, sort_keys=True))
@@ -132,7 +151,7 @@ def run_client(args: argparse.Namespace) -> int:
             if not alerts and not args.json:
                 print("no alerts")
         elif args.command == "ack":
-            alert = _call(f"{base}/api/alerts/{urllib.parse.quote(args.id, safe='')}/ack", "POST", {"by": args.by})["alert"]
+            alert = call(f"{base}/api/alerts/{urllib.parse.quote(args.id, safe='')}/ack", "POST", {"by": args.by}, token)["alert"]
             print(f"acked {alert['id']} ({alert['rule']} {alert['cluster']} {alert['instance']}) by {alert['acked_by']}")
         else:
             match = {}
@@ -143,7 +162,7 @@ def run_client(args: argparse.Namespace) -> int:
                     return 2
                 match[key] = value
             body = {"match": match, "for": args.duration, "comment": args.comment, "by": args.by}
-            silence = _call(f"{base}/api/silences", "POST", body)["silence"]
+            silence = call(f"{base}/api/silences", "POST", body, token)["silence"]
             print(f"silence {silence['id']} until {silence['ends_at']}: {json.dumps(silence['match'], sort_keys=True)}")
     except RuntimeError as exc:
         print(f"mysqlha {args.command}: {exc}", file=sys.stderr)

@@ -154,3 +154,19 @@ def test_a_silenced_alert_says_so_in_the_api(service):
                                          headers={"Authorization": f"Bearer {TOKEN}"})
         urllib.request.urlopen(request, timeout=5).close()
     assert json.loads(get(service, "/api/alerts")[2])["alerts"][0]["silenced"] is False
+
+
+def test_the_cli_finds_the_daemon_and_its_token_from_engine_yml(service):
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k not in ("MYSQLHA_URL", "MYSQLHA_API_TOKEN")}
+    env.update(PYTHONPATH=str(REPO / "tests" / "output" / "collections"), TOKEN=TOKEN, DB_PW=SECRET)
+    command = [sys.executable, "-m", "ansible_collections.dbaops.mysql_ha.engine", "alerts", "--json"]
+    found = subprocess.run(command + ["--config", service.config.path], env=env, capture_output=True, text=True, check=False)
+    assert found.returncode == 0, found.stderr
+    assert "replica_sql_thread_stopped" in {json.loads(line)["rule"] for line in found.stdout.splitlines()}
+    missing = subprocess.run(command + ["--config", service.config.path + ".missing"], env=env, capture_output=True,
+                             text=True, check=False)
+    assert missing.returncode == 1 and "engine.yml.missing" in missing.stderr and "Traceback" not in missing.stderr

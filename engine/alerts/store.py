@@ -228,6 +228,8 @@ def own_state_file(path: str) -> str:
             # Checked before anything changes it: a mistyped path (/etc/passwd) is refused untouched.
             if info.st_size and os.pread(fd, 16, 0) != b"SQLite format 3\x00":
                 raise StateFileError(f"{path}: not a usable mysqlha state file (not SQLite); nothing was changed")
+            if info.st_size:
+                _check_tables(path)
             os.fchmod(fd, 0o600)
         finally:
             os.close(fd)
@@ -235,6 +237,28 @@ def own_state_file(path: str) -> str:
         why = "a symlink (the state is never written through one)" if exc.errno == errno.ELOOP else exc.strerror
         raise StateFileError(f"{path}: {why}") from None
     return path
+
+
+# Every table a mysqlha state file holds (the alert store's and the daemon's outbox).
+STATE_TABLES = frozenset(["alerts", "cluster_memory", "outbox", "ledgers", "silences"])
+
+
+def _check_tables(path: str) -> None:
+    """Refuse, untouched, an SQLite file that holds tables of someone else's."""
+    from urllib.parse import quote
+
+    try:
+        db = sqlite3.connect(f"file:{quote(os.path.abspath(path))}?mode=ro", uri=True, timeout=5)
+        try:
+            names = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        finally:
+            db.close()
+    except sqlite3.Error as exc:
+        raise StateFileError(f"{path}: not a usable mysqlha state file ({exc}); nothing was changed") from None
+    foreign = sorted(n for n in names - STATE_TABLES if not n.startswith("sqlite_"))
+    if foreign:
+        raise StateFileError(f"{path}: not a mysqlha state file (it holds tables {', '.join(foreign[:5])}); "
+                             "nothing was changed")
 
 
 def evaluate_once(rule_set, snapshot: dict, state_path: str | None = None) -> OneShot:
@@ -249,10 +273,14 @@ def evaluate_once(rule_set, snapshot: dict, state_path: str | None = None) -> On
         try:
             store = AlertStore(own_state_file(state_path))
         except sqlite3.Error as exc:
+            if "locked" in str(exc):
+                raise StateFileError(f"{state_path}: {exc} (another run holding it?); the state was not changed") from None
             raise StateFileError(f"{state_path}: not a usable mysqlha state file ({exc}); move it away to start afresh") from None
     try:
         store.update(results, evaluated, clusters=set(snapshot["clusters"]), rule_ids={r.id for r in rule_set.rules})
         return OneShot(store.alerts(), errors, rules_failing_everywhere(rule_set, snapshot, errors))
+    except sqlite3.Error as exc:   # locked by another run for longer than the timeout, or damaged
+        raise StateFileError(f"{state_path}: {exc} (another run holding it?); the state was not changed") from None
     finally:
         store.close()
 

@@ -37,7 +37,15 @@ def run_report(args: argparse.Namespace) -> int:
     )
     from ansible_collections.dbaops.mysql_ha.engine.rules.snapshot import load_facts
 
-    fmt = args.format or (format_for_path(args.output) if args.output != "-" else None) or "md"
+    asked = format_for_path(args.output) if args.output != "-" else None
+    if args.output != "-" and not args.format and asked is None:
+        print(f"mysqlha report: -o {args.output}: cannot tell the format from the name (.html, .md, .csv, .json, "
+              ".xml or .junit); give --format; nothing written", file=sys.stderr)
+        return 2
+    if args.format and asked and asked != args.format:
+        print(f"mysqlha report: warning: -o {args.output} looks like {asked}, writing {args.format} (--format)",
+              file=sys.stderr)
+    fmt = args.format or asked or "md"
     try:
         previous = read_previous(args.previous) if args.previous else None
     except ReportError as exc:

@@ -20,7 +20,8 @@ __all__ = ["FORMATS", "REPORT_FORMAT", "ReportError", "build_report", "check_pre
            "format_for_path", "read_previous", "render", "write_atomically"]
 
 FORMATS = {"html": render_html, "md": render_markdown, "csv": render_csv, "json": render_json, "junit": render_junit}
-SUFFIXES = {".html": "html", ".htm": "html", ".md": "md", ".markdown": "md", ".csv": "csv", ".json": "json", ".xml": "junit"}
+SUFFIXES = {".html": "html", ".htm": "html", ".md": "md", ".markdown": "md", ".csv": "csv", ".json": "json", ".xml": "junit",
+            ".junit": "junit", ".txt": "md"}
 MAX_PREVIOUS_BYTES = 64 * 1024 * 1024
 
 

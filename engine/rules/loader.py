@@ -306,17 +306,29 @@ def resolve_pack(path: str) -> str:
     return path
 
 
+def _pack_of(path: Path, packs: list[str]) -> int:
+    """The index of the pack (a file, or a directory) ``path`` was found in."""
+    text = str(path)
+    for index, pack in enumerate(packs):
+        if text == pack or text.startswith(pack.rstrip("/") + "/"):
+            return index
+    return -1
+
+
 def load_rule_set(paths: list[str]) -> RuleSet:
     """Load and check every rule file under ``paths``, in order; RuleSetError lists all errors.
 
     Packs layer: a rule whose id an earlier file defined is an error, unless it says
     ``override: true``, which replaces the earlier rule in place."""
-    files, errors = rule_files([resolve_pack(p) for p in paths])
+    packs = [resolve_pack(p) for p in paths]
+    files, errors = rule_files(packs)
     validator = jsonschema.Draft202012Validator(RULE_SCHEMA)
     rules: list[Rule] = []
     first_seen: dict[str, str] = {}
+    first_pack: dict[str, int] = {}
     digest = hashlib.sha256()
     for path in files:
+        pack = _pack_of(path, packs)
         document, node, data = read_yaml(path, errors)
         digest.update(os.fsencode(path) + b"\0" + data)
         if document is None and node is None:
@@ -353,7 +365,12 @@ def load_rule_set(paths: list[str]) -> RuleSet:
                 errors.append(f"{source}: {rule_id}: override: true, but no earlier rule has this id (the packs are "
                               "read in the order given: the pack it overrides comes first)")
                 continue
+            if raw.get("override") and first_pack.get(rule_id) == pack:
+                errors.append(f"{source}: {rule_id}: override: true replaces a rule of an earlier pack, but this id is "
+                              f"defined in the same pack at {first_seen[rule_id]}; keep one of them")
+                continue
             first_seen[rule_id] = source
+            first_pack[rule_id] = pack
             try:
                 for_seconds = parse_duration(raw.get("for", 0))
             except ValueError as exc:

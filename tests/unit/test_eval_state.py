@@ -89,3 +89,30 @@ def test_a_mistyped_state_path_is_refused_before_anything_changes_it(tmp_path):
     proc, _alerts = run(tmp_path, False, "--state", victim)
     assert proc.returncode == 2 and "not SQLite" in proc.stderr
     assert oct(victim.stat().st_mode & 0o777) == "0o644" and victim.read_text().startswith("root:")
+
+
+def test_another_programs_database_and_a_locked_state_file_are_refused_untouched(tmp_path):
+    import hashlib
+    import sqlite3
+
+    (tmp_path / "rules").mkdir()
+    (tmp_path / "rules" / "r.yml").write_text(RULE)
+    theirs = tmp_path / "app.db"
+    db = sqlite3.connect(theirs)
+    db.execute("CREATE TABLE invoices (id INTEGER PRIMARY KEY)")
+    db.commit()
+    db.close()
+    before = hashlib.sha256(theirs.read_bytes()).hexdigest()
+    proc, _alerts = run(tmp_path, False, "--state", theirs)
+    assert proc.returncode == 2 and "holds tables invoices" in proc.stderr and "Traceback" not in proc.stderr
+    assert hashlib.sha256(theirs.read_bytes()).hexdigest() == before
+    ours = tmp_path / "state.db"
+    assert run(tmp_path, False, "--state", ours)[0].returncode == 0          # pending, kept
+    holder = sqlite3.connect(ours, isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")                                      # another run, mid-write
+    try:
+        proc, _alerts = run(tmp_path, False, "--state", ours)
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert proc.returncode == 2 and "locked" in proc.stderr and "Traceback" not in proc.stderr, proc.stderr

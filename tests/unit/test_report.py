@@ -225,3 +225,15 @@ def test_cli_never_replaces_a_symlink_or_device_and_keeps_a_reports_mode(tmp_pat
     private.chmod(0o600)
     assert cli("--facts", str(facts), "-o", str(private)).returncode == 0
     assert oct(private.stat().st_mode & 0o777) == "0o600" and private.read_text().startswith("# ")
+
+
+def test_the_format_comes_from_the_name_and_an_unknown_suffix_is_refused(tmp_path):
+    facts = tmp_path / "facts.json"
+    facts.write_text(json.dumps(FLEET[0]))
+    assert cli("--facts", str(facts), "-o", str(tmp_path / "r.junit")).returncode == 0
+    assert (tmp_path / "r.junit").read_text().startswith("<?xml")
+    done = cli("--facts", str(facts), "-o", str(tmp_path / "r.pdf"))
+    assert done.returncode == 2 and "give --format" in done.stderr and not (tmp_path / "r.pdf").exists()
+    done = cli("--facts", str(facts), "-o", str(tmp_path / "r.html"), "--format", "json")
+    assert done.returncode == 0 and "looks like html, writing json" in done.stderr
+    assert json.loads((tmp_path / "r.html").read_text())

@@ -85,3 +85,12 @@ def test_the_unnamed_channel_is_default_in_prose_and_empty_in_sql():
     assert "(channel default)" in stopped[""].summary and "START SLAVE '' SQL_THREAD" in stopped[""].remediation
     assert "(channel east)" in stopped["east"].summary and "START SLAVE 'east' SQL_THREAD" in stopped["east"].remediation
     assert "()" not in stopped[""].summary
+
+
+def test_an_override_within_one_pack_is_an_error_not_a_silent_replacement(tmp_path):
+    (tmp_path / "a.yml").write_text(OURS.replace("    override: true\n", "").replace("our_lag_budget", "our_first"))
+    (tmp_path / "b.yml").write_text(OURS.replace("replica_sql_thread_stopped", "our_first"))
+    with pytest.raises(RuleSetError, match="our_first: override: true replaces a rule of an earlier pack, but this id "
+                                           "is defined in the same pack at .*a.yml"):
+        load_rule_set([str(tmp_path)])
+    assert load_rule_set([str(tmp_path / "a.yml"), str(tmp_path / "b.yml")])     # two packs: fine

@@ -4,6 +4,7 @@
 * controls.md  the security controls catalogue (plugins/module_utils/hardening/catalog.py) with its benchmarks
 * facts.md     every fact field, from the JSON Schemas in engine/schemas/
 * modules.md   every module's options, from its DOCUMENTATION
+* roles/*/README.md  each role's variables, from its meta/argument_specs.yml (Galaxy shows it)
 
     python3 scripts/gen_docs.py          # rewrite them
     python3 scripts/gen_docs.py --check  # exit 1, naming the stale pages (tests/unit/test_generated_docs.py)
@@ -166,6 +167,52 @@ def modules_page() -> str:
 
 
 PAGES = {"rules.md": rules_page, "controls.md": controls_page, "facts.md": facts_page, "modules.md": modules_page}
+# Where each role is explained at length, and a variable worth showing in its example.
+ROLE_GUIDES = {"hardening": ("docs/security.md", {"mysqlha_hardening_profile": {"password_lifetime": {"days": 180}}}),
+               "monitor_user": ("docs/privileges.md", {"mysqlha_monitor_password": "{{ vault_monitor_password }}"}),
+               "compliance_report": ("docs/report.md", {"compliance_report_dest": "/var/lib/mysqlha/reports",
+                                                            "compliance_report_fail_on": "high"})}
+
+
+def _default(option: dict) -> str:
+    if "default" not in option:
+        return "*required*" if option.get("required") else ""
+    return "`%s`" % json.dumps(option["default"]) if option["default"] not in ("", None) else "`\"\"`" \
+        if option["default"] == "" else "`null`"
+
+
+def role_readme(role: str) -> str:
+    """roles/ROLE/README.md from the role's meta/argument_specs.yml (what Galaxy shows for the role)."""
+    specs = yaml.safe_load((REPO / "roles" / role / "meta" / "argument_specs.yml").read_text())["argument_specs"]
+    main = specs["main"]
+    description = main.get("description") or []
+    description = [description] if isinstance(description, str) else description
+    guide, example = ROLE_GUIDES.get(role, ("README.md", {}))
+    lines = [HEADER.format(source="roles/%s/meta/argument_specs.yml" % role).rstrip("\n"),
+             "# dbaops.mysql_ha.%s" % role, "", cell(main["short_description"]) + ".", ""]
+    lines += [cell(d) for d in description] + [""] if description else []
+    lines += ["The whole story: [%s](../../%s)." % (guide, guide), "", "## Example", "", "```yaml",
+              "- hosts: databases", "  roles:", "    - role: dbaops.mysql_ha.%s" % role]
+    if example:
+        lines.append("      vars:")
+        lines += ["        " + line for line in yaml.safe_dump(example, default_flow_style=False, width=1000).splitlines()]
+    lines += ["```", "", "## Variables", "", "| variable | type | default | description |", "|---|---|---|---|"]
+    for name, option in sorted(main["options"].items()):
+        kind = option.get("type", "str")
+        if option.get("elements"):
+            kind += " of %s" % option["elements"]
+        if option.get("choices"):
+            kind += " (%s)" % ", ".join(map(str, option["choices"]))
+        text = option.get("description") or ""
+        text = " ".join(text) if isinstance(text, list) else text
+        lines.append("| `%s` | %s | %s | %s |" % (name, cell(kind), cell(_default(option)), cell(text)))
+    return "\n".join(lines) + "\n"
+
+
+def role_pages() -> dict:
+    """{path: builder} of every role's README."""
+    return dict((REPO / "roles" / path.parent.parent.name / "README.md", (lambda r=path.parent.parent.name: role_readme(r)))
+                for path in sorted((REPO / "roles").glob("*/meta/argument_specs.yml")))
 
 
 def main(argv: list[str]) -> int:
@@ -174,12 +221,19 @@ def main(argv: list[str]) -> int:
         text, path = build(), OUT / name
         if path.exists() and path.read_text() == text:
             continue
-        stale.append(name)
+        stale.append("docs/reference/" + name)
         if "--check" not in argv:
             OUT.mkdir(parents=True, exist_ok=True)
             path.write_text(text)
+    for path, build in role_pages().items():
+        text = build()
+        if path.exists() and path.read_text() == text:
+            continue
+        stale.append(str(path.relative_to(REPO)))
+        if "--check" not in argv:
+            path.write_text(text)
     if stale and "--check" in argv:
-        print("stale: %s; run python3 scripts/gen_docs.py" % ", ".join("docs/reference/" + s for s in stale), file=sys.stderr)
+        print("stale: %s; run python3 scripts/gen_docs.py" % ", ".join(stale), file=sys.stderr)
         return 1
     return 0
 

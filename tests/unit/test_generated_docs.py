@@ -49,3 +49,18 @@ def test_every_function_a_rule_may_call_is_documented_with_a_signature():
     assert all(signature.startswith(name + "(") for name, (signature, _meaning) in FUNCTION_DOCS.items())
     page = (REPO / "docs" / "reference" / "rules.md").read_text()
     assert all("| `%s` |" % signature.replace("|", "\\|") in page for signature, _meaning in FUNCTION_DOCS.values())
+
+
+def test_every_role_has_a_readme_generated_from_its_argument_specs():
+    pages = gen_docs.role_pages()
+    assert {path.parent.name for path in pages} == {p.name for p in (REPO / "roles").iterdir() if p.is_dir()}
+    for path, build in pages.items():
+        assert path.read_text() == build(), f"{path} is stale: run python3 scripts/gen_docs.py"
+        specs = yaml_load(path.parent / "meta" / "argument_specs.yml")["argument_specs"]["main"]["options"]
+        assert all(f"| `{name}` |" in path.read_text() for name in specs), path
+
+
+def yaml_load(path):
+    import yaml
+
+    return yaml.safe_load(path.read_text())

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import simpleeval
 
 from ansible_collections.dbaops.mysql_ha.engine.rules.budget import BoundedEvaluator, BudgetExceeded, check_format_spec
-from ansible_collections.dbaops.mysql_ha.engine.rules.model import check_path
+from ansible_collections.dbaops.mysql_ha.engine.rules.fact_names import check_path
 
 MAX_EXPRESSION_CHARS = 4096
 MAX_NODES = 400

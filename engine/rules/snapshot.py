@@ -27,7 +27,7 @@ from pathlib import Path
 
 import jsonschema
 
-from ansible_collections.dbaops.mysql_ha.engine.rules.model import load_schema
+from ansible_collections.dbaops.mysql_ha.engine.rules.fact_names import load_schema
 from ansible_collections.dbaops.mysql_ha.plugins.module_utils.analysis import analyze_cluster
 from ansible_collections.dbaops.mysql_ha.plugins.module_utils.errors import REACHABILITY_KINDS
 

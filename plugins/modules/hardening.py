@@ -193,12 +193,12 @@ import tempfile
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
-from ansible_collections.dbaops.mysql_ha.plugins.module_utils.ansible_support import (
+from ansible_collections.dbaops.mysql_ha.plugins.module_utils.collect.security import collect_security
+from ansible_collections.dbaops.mysql_ha.plugins.module_utils.connection import PYMYSQL_IMPORT_ERROR, connect, resolve_params
+from ansible_collections.dbaops.mysql_ha.plugins.module_utils.connection_args import (
     connection_argument_spec,
     connection_params,
 )
-from ansible_collections.dbaops.mysql_ha.plugins.module_utils.collect.security import collect_security
-from ansible_collections.dbaops.mysql_ha.plugins.module_utils.connection import PYMYSQL_IMPORT_ERROR, connect, resolve_params
 from ansible_collections.dbaops.mysql_ha.plugins.module_utils.errors import MysqlhaError
 from ansible_collections.dbaops.mysql_ha.plugins.module_utils.hardening.expiry import read_password_ages
 from ansible_collections.dbaops.mysql_ha.plugins.module_utils.hardening.plan import (

@@ -97,14 +97,14 @@ statements:
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
-from ansible_collections.dbaops.mysql_ha.plugins.module_utils.ansible_support import (
+from ansible_collections.dbaops.mysql_ha.plugins.module_utils.connection import PYMYSQL_IMPORT_ERROR, connect, resolve_params
+from ansible_collections.dbaops.mysql_ha.plugins.module_utils.connection_args import (
     connection_argument_spec,
     connection_params,
 )
-from ansible_collections.dbaops.mysql_ha.plugins.module_utils.connection import PYMYSQL_IMPORT_ERROR, connect, resolve_params
 from ansible_collections.dbaops.mysql_ha.plugins.module_utils.errors import MysqlhaError
 from ansible_collections.dbaops.mysql_ha.plugins.module_utils.flavors import parse_version, resolve
-from ansible_collections.dbaops.mysql_ha.plugins.module_utils.hardening.monitor import (
+from ansible_collections.dbaops.mysql_ha.plugins.module_utils.hardening.monitor_account import (
     desired_grants,
     plan_monitor,
     read_account,

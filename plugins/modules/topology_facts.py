@@ -203,11 +203,11 @@ members:
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
-from ansible_collections.dbaops.mysql_ha.plugins.module_utils.ansible_support import (
+from ansible_collections.dbaops.mysql_ha.plugins.module_utils.connection import PYMYSQL_IMPORT_ERROR, resolve_params
+from ansible_collections.dbaops.mysql_ha.plugins.module_utils.connection_args import (
     connection_argument_spec,
     connection_params,
 )
-from ansible_collections.dbaops.mysql_ha.plugins.module_utils.connection import PYMYSQL_IMPORT_ERROR, resolve_params
 from ansible_collections.dbaops.mysql_ha.plugins.module_utils.errors import MysqlhaError
 from ansible_collections.dbaops.mysql_ha.plugins.module_utils.topology import gather_topology, parse_member
 

@@ -12,7 +12,7 @@ import yaml
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "scripts"))
 from ansible_collections.dbaops.mysql_ha.plugins.doc_fragments.connection import ModuleDocFragment  # noqa: E402
-from ansible_collections.dbaops.mysql_ha.plugins.module_utils.ansible_support import connection_argument_spec  # noqa: E402
+from ansible_collections.dbaops.mysql_ha.plugins.module_utils.connection_args import connection_argument_spec  # noqa: E402
 
 from return_doc import return_doc  # noqa: E402
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from ansible_collections.dbaops.mysql_ha.plugins.module_utils.flavors import parse_version, resolve
-from ansible_collections.dbaops.mysql_ha.plugins.module_utils.hardening.monitor import (
+from ansible_collections.dbaops.mysql_ha.plugins.module_utils.hardening.monitor_account import (
     desired_grants,
     parse_grants,
     plan_monitor,
@@ -77,7 +77,7 @@ def variables(**values):
 
 
 def test_server_tls_from_have_ssl_of_mariadb_and_mysql_up_to_8_0():
-    from ansible_collections.dbaops.mysql_ha.plugins.module_utils.hardening.monitor import server_tls
+    from ansible_collections.dbaops.mysql_ha.plugins.module_utils.hardening.monitor_account import server_tls
 
     assert server_tls(variables(have_ssl="YES", have_openssl="YES")) == (True, "have_ssl=YES")
     assert server_tls(variables(have_ssl="DISABLED")) == (False, "have_ssl=DISABLED")   # no usable certificate
@@ -88,7 +88,7 @@ def test_server_tls_from_have_ssl_of_mariadb_and_mysql_up_to_8_0():
 
 def test_server_tls_on_mysql_8_4_reads_tls_channel_status():
     """MySQL 8.4 removed have_ssl; performance_schema.tls_channel_status (CHANNEL, PROPERTY, VALUE) remains."""
-    from ansible_collections.dbaops.mysql_ha.plugins.module_utils.hardening.monitor import TLS_CHANNEL_SQL, read_server_tls
+    from ansible_collections.dbaops.mysql_ha.plugins.module_utils.hardening.monitor_account import TLS_CHANNEL_SQL, read_server_tls
 
     class Session:
         tls = None
@@ -109,7 +109,7 @@ def test_server_tls_on_mysql_8_4_reads_tls_channel_status():
 
 
 def test_require_tls_without_tls_on_the_server_is_refused_naming_the_host_and_the_ways_out():
-    from ansible_collections.dbaops.mysql_ha.plugins.module_utils.hardening.monitor import refuse_tls_without_server_tls
+    from ansible_collections.dbaops.mysql_ha.plugins.module_utils.hardening.monitor_account import refuse_tls_without_server_tls
 
     with pytest.raises(HardeningError) as info:
         refuse_tls_without_server_tls(True, (False, "have_ssl=DISABLED"), "mon", "10.0.9.%", "db1:3306")

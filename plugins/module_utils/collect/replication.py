@@ -14,7 +14,6 @@ __metaclass__ = type
 
 import re
 
-from ansible_collections.dbaops.mysql_ha.plugins.module_utils.collect.batch import Collection
 from ansible_collections.dbaops.mysql_ha.plugins.module_utils.collect.channels import channel_facts
 from ansible_collections.dbaops.mysql_ha.plugins.module_utils.collect.cluster_state import (
     connected_replicas,
@@ -22,6 +21,7 @@ from ansible_collections.dbaops.mysql_ha.plugins.module_utils.collect.cluster_st
     group_replication_facts,
     semi_sync_facts,
 )
+from ansible_collections.dbaops.mysql_ha.plugins.module_utils.collect.collection import Collection
 from ansible_collections.dbaops.mysql_ha.plugins.module_utils.collect.rows import (
     as_bool,
     as_float,

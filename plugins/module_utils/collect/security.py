@@ -16,8 +16,8 @@ __metaclass__ = type
 import calendar
 import time
 
-from ansible_collections.dbaops.mysql_ha.plugins.module_utils.collect.batch import Collection
 from ansible_collections.dbaops.mysql_ha.plugins.module_utils.collect.channels import channel_facts
+from ansible_collections.dbaops.mysql_ha.plugins.module_utils.collect.collection import Collection
 from ansible_collections.dbaops.mysql_ha.plugins.module_utils.collect.rows import (
     as_bool,
     as_int,

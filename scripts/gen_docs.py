@@ -171,14 +171,16 @@ PAGES = {"rules.md": rules_page, "controls.md": controls_page, "facts.md": facts
 ROLE_GUIDES = {"hardening": ("docs/security.md", {"mysqlha_hardening_profile": {"password_lifetime": {"days": 180}}}),
                "monitor_user": ("docs/privileges.md", {"mysqlha_monitor_password": "{{ vault_monitor_password }}"}),
                "compliance_report": ("docs/report.md", {"compliance_report_dest": "/var/lib/mysqlha/reports",
-                                                            "compliance_report_fail_on": "high"})}
+                                                        "compliance_report_fail_on": "high"})}
 
 
 def _default(option: dict) -> str:
     if "default" not in option:
         return "*required*" if option.get("required") else ""
-    return "`%s`" % json.dumps(option["default"]) if option["default"] not in ("", None) else "`\"\"`" \
-        if option["default"] == "" else "`null`"
+    value = option["default"]
+    if value is None:
+        return "`null`"
+    return "`\"\"`" if value == "" else "`%s`" % json.dumps(value)
 
 
 def role_readme(role: str) -> str:

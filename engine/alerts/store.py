@@ -281,6 +281,9 @@ def evaluate_once(rule_set, snapshot: dict, state_path: str | None = None) -> On
         return OneShot(store.alerts(), errors, rules_failing_everywhere(rule_set, snapshot, errors))
     except sqlite3.Error as exc:   # locked by another run for longer than the timeout, or damaged
         raise StateFileError(f"{state_path}: {exc} (another run holding it?); the state was not changed") from None
+    except (TypeError, ValueError, OverflowError) as exc:   # rows of another version, or edited by hand
+        raise StateFileError(f"{state_path}: a damaged alert row ({type(exc).__name__}: {str(exc)[:120]}); "
+                             "move the file away to start afresh") from None
     finally:
         store.close()
 

@@ -264,11 +264,14 @@ class Template:
 
 def compile_template(text: str, scope: str) -> Template:
     try:
-        parsed = [(f, spec) for _literal, f, spec, _conv in string.Formatter().parse(text) if f is not None]
+        fields_conv = [(f, spec, conv) for _literal, f, spec, conv in string.Formatter().parse(text) if f is not None]
     except ValueError as exc:
         raise ExpressionError(f"template does not parse: {exc}") from None
+    parsed = [(f, spec) for f, spec, _conv in fields_conv]
     fields = [f for f, _spec in parsed]
-    problems = []
+    # !r, !s and !a would build a container's whole repr before the size cut: not offered.
+    problems = [f"template field {{{f}!{conv}}}: conversions (!r, !s, !a) are not supported; write {{{f}}}"
+                for f, _spec, conv in fields_conv if conv]
     for field, spec in parsed:
         if spec and ("{" in spec or "}" in spec):
             problems.append(f"template field {{{field}:{spec[:40]}}}: a format spec must be a constant")

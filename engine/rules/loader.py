@@ -306,13 +306,16 @@ def resolve_pack(path: str) -> str:
     return path
 
 
-def _pack_of(path: Path, packs: list[str]) -> int:
-    """The index of the pack (a file, or a directory) ``path`` was found in."""
-    text = str(path)
+def _pack_indexes(files: list[Path], packs: list[str]) -> list[int]:
+    """For each file, the index of the first pack (a file, or a directory) it was found in; -1 if none."""
+    first: dict[str, int] = {}
     for index, pack in enumerate(packs):
-        if text == pack or text.startswith(pack.rstrip("/") + "/"):
-            return index
-    return -1
+        first.setdefault(os.path.realpath(pack) if pack else "", index)
+    found = []
+    for path in files:
+        real = Path(os.path.realpath(path))
+        found.append(next((first[str(p)] for p in (real, *real.parents) if str(p) in first), -1))
+    return found
 
 
 def load_rule_set(paths: list[str]) -> RuleSet:
@@ -321,14 +324,20 @@ def load_rule_set(paths: list[str]) -> RuleSet:
     Packs layer: a rule whose id an earlier file defined is an error, unless it says
     ``override: true``, which replaces the earlier rule in place."""
     packs = [resolve_pack(p) for p in paths]
-    files, errors = rule_files(packs)
+    files, errors = rule_files([p for p in packs if p])
+    pack_index = _pack_indexes(files, packs)
+    # A pack that gives no rule file is a wrong path or a failed checkout: never a green gate.
+    # (A pack given twice gives its files to the first mention; the duplicate ids say the rest.)
+    giving, real = set(pack_index), [os.path.realpath(p) if p else "" for p in packs]
+    errors += [f"{p or repr(p)}:0: no rule file (*.yml, *.yaml) in this pack; nothing would be evaluated"
+               for index, p in enumerate(packs)
+               if not p or (os.path.exists(p) and index not in giving and real.index(real[index]) == index)]
     validator = jsonschema.Draft202012Validator(RULE_SCHEMA)
     rules: list[Rule] = []
     first_seen: dict[str, str] = {}
     first_pack: dict[str, int] = {}
     digest = hashlib.sha256()
-    for path in files:
-        pack = _pack_of(path, packs)
+    for path, pack in zip(files, pack_index):
         document, node, data = read_yaml(path, errors)
         digest.update(os.fsencode(path) + b"\0" + data)
         if document is None and node is None:

@@ -116,3 +116,20 @@ def test_another_programs_database_and_a_locked_state_file_are_refused_untouched
         holder.execute("ROLLBACK")
         holder.close()
     assert proc.returncode == 2 and "locked" in proc.stderr and "Traceback" not in proc.stderr, proc.stderr
+
+
+def test_a_damaged_alert_row_is_an_error_naming_the_file_not_a_traceback(tmp_path):
+    import sqlite3
+
+    (tmp_path / "rules").mkdir()
+    (tmp_path / "rules" / "r.yml").write_text(RULE)
+    state = tmp_path / "state.db"
+    assert run(tmp_path, False, "--state", state)[0].returncode == 0          # a pending alert kept
+    for column, value in (("active_since", "abc"), ("labels", "not json")):
+        db = sqlite3.connect(state)
+        db.execute(f"UPDATE alerts SET {column} = ?", (value,))
+        db.commit()
+        db.close()
+        proc, _alerts = run(tmp_path, False, "--state", state)
+        assert proc.returncode == 2 and "state.db: a damaged alert row" in proc.stderr, proc.stderr
+        assert "Traceback" not in proc.stderr

@@ -94,3 +94,28 @@ def test_an_override_within_one_pack_is_an_error_not_a_silent_replacement(tmp_pa
                                            "is defined in the same pack at .*a.yml"):
         load_rule_set([str(tmp_path)])
     assert load_rule_set([str(tmp_path / "a.yml"), str(tmp_path / "b.yml")])     # two packs: fine
+
+
+def test_a_pack_with_no_rule_file_or_an_empty_path_is_an_error_never_a_green_gate(tmp_path):
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "disabled").mkdir()
+    (tmp_path / "disabled" / "a.yml.disabled").write_text(OURS)
+    for packs in (["@default", str(tmp_path / "empty")], [str(tmp_path / "disabled")], [""]):
+        with pytest.raises(RuleSetError, match="no rule file .* nothing would be evaluated"):
+            load_rule_set(packs)
+
+
+def test_the_same_pack_reached_by_another_path_is_the_same_pack(tmp_path):
+    (tmp_path / "p1").mkdir()
+    (tmp_path / "p2").mkdir()
+    (tmp_path / "p1" / "a.yml").write_text(OURS.replace("    override: true\n", ""))
+    (tmp_path / "p2" / "b.yml").write_text(OURS.replace("our_lag_budget", "our_other"))
+    layered = load_rule_set([str(tmp_path / "p1"), str(tmp_path / "p1" / ".." / "p2")])
+    assert {r.id for r in layered.rules} == {"replica_sql_thread_stopped", "our_lag_budget", "our_other"}
+
+
+def test_a_template_conversion_is_refused_at_load(tmp_path):
+    (tmp_path / "r.yml").write_text(OURS.replace("    override: true\n", "").replace(
+        "(our runbook: ticket, not a page)", "{cluster!r}"))
+    with pytest.raises(RuleSetError, match=r"\{cluster!r\}: conversions \(!r, !s, !a\) are not supported"):
+        load_rule_set([str(tmp_path)])

@@ -25,6 +25,11 @@ sys.path.insert(0, str(COLLECTIONS))
 os.environ["ANSIBLE_COLLECTIONS_PATH"] = str(COLLECTIONS)
 
 
+def pytest_addoption(parser):
+    parser.addoption("--update-golden", action="store_true", default=False,
+                     help="rewrite tests/fixtures/golden from the current collectors (review the diff)")
+
+
 def _run_mysqlha(*args, cwd=REPO, timeout=600):
     """Run the checkout's `mysqlha` command in a subprocess (it imports this collection path)."""
     import subprocess

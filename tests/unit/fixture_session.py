@@ -22,7 +22,7 @@ def _key(sql: str) -> str:
         if marker in sql:
             return key
     if sql.startswith("SHOW GLOBAL VARIABLES"):
-        return "variables"
+        return "security_variables" if "server_audit%" in sql else "variables"
     if sql.startswith("SHOW GLOBAL STATUS"):
         return "status"
     if "PROCESSLIST" in sql:

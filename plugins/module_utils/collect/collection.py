@@ -32,8 +32,9 @@ def short_sql(sql):
 class Collection:
     """The server's dialect, one batch of statements, and what went wrong."""
 
-    def __init__(self, session, instance=None):
+    def __init__(self, session, instance=None, now=None):
         self.started = time.monotonic()
+        self.now = now  # epoch seconds to report instead of the clock (tests pin it)
         self.session = session
         self.trips_before = session.round_trips
         self.address = instance or session.address
@@ -85,7 +86,7 @@ class Collection:
             "warnings": list(self.dialect.warnings),
             # When the facts were read (epoch seconds): a fact cache keeps a failed host's old facts,
             # and the engine must be able to tell them from fresh ones.
-            "collected_at": round(time.time(), 3),
+            "collected_at": round(self.now if self.now is not None else time.time(), 3),
         }
         report.update(extra)
         return report

@@ -136,9 +136,9 @@ def _gtid_facts(dialect, variables, errors):
 
 
 def collect_replication(session, heartbeat_table=None, heartbeat_server_id=None, heartbeat_utc=True,
-                        instance=None):
-    """Gather ``mysql_replication`` facts over an open Session."""
-    collection = Collection(session, instance)
+                        instance=None, now=None):
+    """Gather ``mysql_replication`` facts over an open Session (``now``: epoch seconds, for tests)."""
+    collection = Collection(session, instance, now)
     address, version, dialect = collection.address, collection.version, collection.dialect
     statements = list(dialect.collection_statements())
     heartbeat_sql = None

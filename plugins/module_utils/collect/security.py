@@ -101,7 +101,7 @@ def _password_policy(variables, plugins):
             "strict_validation": as_bool(variables.get("strict_password_validation"))}
 
 
-def _tls(variables, session_status, tls_of_connection):
+def _tls(variables, session_status, tls_of_connection, now=None):
     have = as_text(variables.get("have_ssl")) or as_text(variables.get("have_openssl"))
     if have is None and as_text(variables.get("ssl_cert")) and as_text(variables.get("ssl_key")):
         # MySQL 8.4 removed have_ssl: TLS is always built in, and on when a certificate is configured.
@@ -118,14 +118,14 @@ def _tls(variables, session_status, tls_of_connection):
         "cert_file": as_text(variables.get("ssl_cert")),
         "ca_file": as_text(variables.get("ssl_ca")),
         "cert_not_after": not_after,
-        "cert_days_left": cert_days_left(not_after),
+        "cert_days_left": cert_days_left(not_after, now),
         "connection": tls_of_connection,
     }
 
 
-def collect_security(session, policy=None, instance=None):
-    """Gather ``mysql_security`` facts and findings over an open Session."""
-    collection = Collection(session, instance)
+def collect_security(session, policy=None, instance=None, now=None):
+    """Gather ``mysql_security`` facts and findings over an open Session (``now``: epoch seconds, for tests)."""
+    collection = Collection(session, instance, now)
     address, version, dialect = collection.address, collection.version, collection.dialect
     statements = list(dialect.security_statements())
     collection.run(statements)
@@ -157,7 +157,7 @@ def collect_security(session, policy=None, instance=None):
         "flavor": version.flavor,
         "version": version.text,
         "accounts": [_account(r, dynamic) for r in account_rows] if account_rows is not None else None,
-        "tls": _tls(variables, session_status, session.tls),
+        "tls": _tls(variables, session_status, session.tls, now),
         "audit": _audit(variables, plugins),
         "password_policy": _password_policy(variables, plugins),
         "settings": {

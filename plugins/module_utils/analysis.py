@@ -16,6 +16,7 @@ __metaclass__ = type
 
 import time
 
+from ansible_collections.dbaops.mysql_ha.plugins.module_utils.flavors import dialect_class
 from ansible_collections.dbaops.mysql_ha.plugins.module_utils.gtid import (
     GtidError,
     errant_gtids,
@@ -264,10 +265,10 @@ def analyze_cluster(members, name=None, known_primary=None, resolve=None, known_
             stopped.append(replica)
         if primary_gtid is None:
             continue
-        flavor = facts.get("flavor")
+        gtid_type = dialect_class(facts.get("flavor")).gtid_type
         try:
-            text, count = errant_gtids(flavor, facts["gtid"]["executed"], primary_gtid)
-            behind[replica] = transactions_missing(flavor, facts["gtid"]["executed"], primary_gtid)
+            text, count = errant_gtids(gtid_type, facts["gtid"]["executed"], primary_gtid)
+            behind[replica] = transactions_missing(gtid_type, facts["gtid"]["executed"], primary_gtid)
         except GtidError:
             continue
         if count:

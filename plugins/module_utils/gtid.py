@@ -164,6 +164,15 @@ class GtidSet:
                 sids[key] = rest
         return GtidSet(sids)
 
+    def errant_against(self, primary):
+        """(what this set has and ``primary`` has not, how many transactions)."""
+        errant = self.subtract(primary)
+        return errant, errant.count()
+
+    def missing_from(self, primary):
+        """How many of ``primary``'s transactions this set lacks."""
+        return primary.subtract(self).count()
+
     def intersection(self, other):
         return self.subtract(self.subtract(other))
 
@@ -255,6 +264,14 @@ class MariadbGtidPos:
     def __repr__(self):
         return "MariadbGtidPos(%r)" % str(self)
 
+    def missing_from(self, primary):
+        """How many of ``primary``'s transactions this position has not reached (per domain)."""
+        missing = 0
+        for domain, (_server, seq) in primary.items():
+            mine = self.get(domain)
+            missing += max(0, seq - (mine[1] if mine is not None else 0))
+        return missing
+
     def errant_against(self, primary):
         """The GTIDs of this (replica) position that ``primary`` does not have.
 
@@ -281,28 +298,17 @@ class MariadbGtidPos:
         return MariadbGtidPos(errant), count
 
 
-def errant_gtids(flavor, replica_executed, primary_executed):
+def errant_gtids(gtid_type, replica_executed, primary_executed):
     """Errant transactions of a replica against its primary.
 
     Returns ``(text, count)``: the normalised GTID text of what the replica has
     executed and the primary has not, and how many transactions that is.
-    ``flavor`` is ``mysql`` (Percona too) or ``mariadb``.
+    ``gtid_type`` is the flavour's (``GtidSet`` or ``MariadbGtidPos``: ``Dialect.gtid_type``).
     """
-    if flavor == "mariadb":
-        errant, count = MariadbGtidPos.parse(replica_executed).errant_against(MariadbGtidPos.parse(primary_executed))
-        return str(errant), count
-    errant = GtidSet.parse(replica_executed).subtract(GtidSet.parse(primary_executed))
-    return str(errant), errant.count()
+    errant, count = gtid_type.parse(replica_executed).errant_against(gtid_type.parse(primary_executed))
+    return str(errant), count
 
 
-def transactions_missing(flavor, replica_executed, primary_executed):
+def transactions_missing(gtid_type, replica_executed, primary_executed):
     """How many of the primary's transactions the replica has not executed yet."""
-    if flavor == "mariadb":
-        replica = MariadbGtidPos.parse(replica_executed)
-        missing = 0
-        for domain, (_server, seq) in MariadbGtidPos.parse(primary_executed).items():
-            mine = replica.get(domain)
-            mine_seq = mine[1] if mine is not None else 0
-            missing += max(0, seq - mine_seq)
-        return missing
-    return GtidSet.parse(primary_executed).subtract(GtidSet.parse(replica_executed)).count()
+    return gtid_type.parse(replica_executed).missing_from(gtid_type.parse(primary_executed))

@@ -200,6 +200,7 @@ from ansible_collections.dbaops.mysql_ha.plugins.module_utils.connection_args im
     connection_params,
 )
 from ansible_collections.dbaops.mysql_ha.plugins.module_utils.errors import MysqlhaError
+from ansible_collections.dbaops.mysql_ha.plugins.module_utils.flavors import dialect_class, parse_version, resolve
 from ansible_collections.dbaops.mysql_ha.plugins.module_utils.hardening.expiry import read_password_ages
 from ansible_collections.dbaops.mysql_ha.plugins.module_utils.hardening.plan import (
     DEFAULT_PROFILE,
@@ -292,9 +293,9 @@ def main():
             who = session.query("SELECT CURRENT_USER() AS me")[0]["me"]
             user, _sep, host = who.rpartition("@")
             fragment_before = read_text(fragment_path)
-            major = int(facts["version"].split(".")[0])
+            dialect = resolve(parse_version(session.server_version, address=params.address))
             try:
-                password_ages = read_password_ages(session, facts["flavor"])
+                password_ages = read_password_ages(session, dialect)
             except MysqlhaError:
                 password_ages = None    # the plan refuses a lifetime change it cannot check
             test_tables = None
@@ -307,7 +308,7 @@ def main():
             connected_tls = session.tls is not None or (tls_pending and module.params["ssl_mode"] != "disabled")
             context = {"current_user": (user, host), "tls": connected_tls, "flavor": facts["flavor"],
                        "fragment": parse_fragment(fragment_before),
-                       "persist_with_sql": facts["flavor"] == "mysql" and major >= 8,
+                       "persist_with_sql": dialect.persists_with_sql,
                        "password_ages": password_ages,
                        "allow_password_expiry": module.params["allow_password_expiry"],
                        "test_tables": test_tables,
@@ -335,7 +336,7 @@ def main():
     except MysqlhaError as exc:
         module.fail_json(msg=str(exc), reachability=getattr(exc, "kind", "error"))
 
-    section = module.params["config_section"] or ("mariadbd" if facts["flavor"] == "mariadb" else "mysqld")
+    section = module.params["config_section"] or dialect_class(facts["flavor"]).option_group
     fragment_after = render_fragment(fragment_before, actions, section) if fragment_path else ""
     fragment_changed = bool(fragment_path) and any(a.settings for a in actions) and fragment_after != fragment_before
     if fragment_changed and not module.check_mode:

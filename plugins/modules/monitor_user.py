@@ -146,13 +146,13 @@ def main():
             if (me[0], me[2]) == (user, host):
                 raise HardeningError("refusing to change '%s'@'%s': it is the account this task is logged in as" % (user, host))
             dialect = resolve(parse_version(session.server_version, address=params.address))
-            current = read_account(session, user, host, dialect.flavor)
+            current = read_account(session, user, host, dialect)
             if module.params["state"] == "absent":
                 statements = [("DROP USER %s@%s", (user, host))] if current is not None else []
                 desired = None
             else:
                 if module.params["require_tls"]:
-                    tls_state = read_server_tls(session, dialect.flavor)
+                    tls_state = read_server_tls(session, dialect)
                     refuse_tls_without_server_tls(True, tls_state, user, host, params.address)
                     if tls_state[0] is None:
                         module.warn("could not tell whether %s has TLS (%s); '%s'@'%s' will REQUIRE SSL and cannot log in "
@@ -167,7 +167,7 @@ def main():
             if not module.check_mode:
                 for sql, args in statements:
                     session.execute(sql, args)
-            after = read_account(session, user, host, dialect.flavor) if not module.check_mode else None
+            after = read_account(session, user, host, dialect) if not module.check_mode else None
     except HardeningError as exc:
         module.fail_json(msg=str(exc))
     except MysqlhaError as exc:

@@ -39,9 +39,9 @@ def test_rejects_malformed_sets_naming_the_bad_part(bad):
 def test_errant_mysql_transactions_are_those_the_primary_lacks():
     replica = f"{U1}:1-100,{U2}:1-2"
     primary = f"{U1}:1-120"
-    assert errant_gtids("mysql", replica, primary) == (f"{U2}:1-2", 2)
-    assert errant_gtids("mysql", f"{U1}:1-90", primary) == ("", 0)
-    assert transactions_missing("mysql", f"{U1}:1-90", primary) == 30
+    assert errant_gtids(GtidSet, replica, primary) == (f"{U2}:1-2", 2)
+    assert errant_gtids(GtidSet, f"{U1}:1-90", primary) == ("", 0)
+    assert transactions_missing(GtidSet, f"{U1}:1-90", primary) == 30
 
 
 def test_mariadb_position_keeps_highest_seq_per_domain():
@@ -57,11 +57,11 @@ def test_mariadb_position_keeps_highest_seq_per_domain():
     ("0-3-10", "0-1-10", ("0-3-10", 1)),           # same seq from another server: divergent
 ])
 def test_errant_mariadb_gtids(replica, primary, expected):
-    assert errant_gtids("mariadb", replica, primary) == expected
+    assert errant_gtids(MariadbGtidPos, replica, primary) == expected
 
 
 def test_mariadb_transactions_missing_counts_per_domain():
-    assert transactions_missing("mariadb", "0-1-8", "0-1-10,1-1-3") == 5
+    assert transactions_missing(MariadbGtidPos, "0-1-8", "0-1-10,1-1-3") == 5
 
 
 @pytest.mark.parametrize("bad", ["0-1", "a-b-c", "0-1-2-3"])
@@ -107,10 +107,10 @@ def test_union_commutes_and_subtract_then_union_restores(a, b):
 @settings(max_examples=100)
 @given(gtid_sets, gtid_sets)
 def test_errant_is_replica_minus_primary_and_empty_for_a_subset(a, b):
-    text, count = errant_gtids("mysql", str(a), str(b))
+    text, count = errant_gtids(GtidSet, str(a), str(b))
     assert GtidSet.parse(text) == a.subtract(b)
     assert count == a.subtract(b).count()
-    assert errant_gtids("mysql", str(a.intersection(b)), str(b)) == ("", 0)
+    assert errant_gtids(GtidSet, str(a.intersection(b)), str(b)) == ("", 0)
 
 
 positions = st.dictionaries(st.integers(0, 3), st.tuples(st.integers(1, 4), st.integers(1, 50)), max_size=4).map(MariadbGtidPos)
@@ -119,7 +119,7 @@ positions = st.dictionaries(st.integers(0, 3), st.tuples(st.integers(1, 4), st.i
 @settings(max_examples=200)
 @given(positions, positions)
 def test_mariadb_errant_never_reports_a_replica_that_is_behind_in_every_domain(replica, primary):
-    text, count = errant_gtids("mariadb", str(replica), str(primary))
+    text, count = errant_gtids(MariadbGtidPos, str(replica), str(primary))
     behind = all(d in dict(primary.items()) and seq < dict(primary.items())[d][1]
                  for d, (_s, seq) in replica.items())
     if behind:

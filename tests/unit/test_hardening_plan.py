@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import pytest
 
+from ansible_collections.dbaops.mysql_ha.plugins.module_utils.flavors import parse_version, resolve
 from ansible_collections.dbaops.mysql_ha.plugins.module_utils.hardening.plan import (
     HardeningError,
     parse_fragment,
@@ -35,6 +36,9 @@ PERSISTED = ("[mariadbd]\nplugin_load_add = server_audit\nplugin_load_add = simp
              "local_infile = 0\nrequire_secure_transport = ON\ndefault_password_lifetime = 365\n"
              "sql_mode = STRICT_ALL_TABLES\n")
 
+MARIADB = resolve(parse_version("10.11.19-MariaDB"))
+MYSQL84 = resolve(parse_version("8.4.3"))
+
 
 def context(tls=True, me=("admin", "localhost"), fragment=PERSISTED, flavor="mariadb"):
     return {"current_user": me, "tls": tls, "fragment": parse_fragment(fragment), "flavor": flavor}
@@ -48,7 +52,7 @@ def test_runtime_only_settings_are_planned_for_the_fragment_without_statements()
     actions = plan_hardening(facts(), {}, context(fragment=""))
     assert {a.control for a in actions} >= {"local_infile", "require_secure_transport", "audit_log"}
     assert all(not a.statements for a in actions)
-    text = render_fragment("", actions)
+    text = render_fragment("", actions, "mariadbd")
     assert parse_fragment(text)["plugin_load_add_all"] == ["server_audit", "simple_password_check"]
     assert plan_hardening(facts(), {}, context(fragment=text)) == []     # persisted once, then nothing
 
@@ -147,7 +151,7 @@ def mariadb_ages(*accounts):
     rows = [{"User": user, "Host": host, "Priv": json.dumps(priv), "server_now": NOW} for user, host, priv in accounts]
     from ansible_collections.dbaops.mysql_ha.plugins.module_utils.hardening.expiry import parse_password_ages
 
-    return parse_password_ages(rows, "mariadb")
+    return parse_password_ages(rows, MARIADB)
 
 
 NATIVE = {"plugin": "mysql_native_password", "authentication_string": "*B69027D44F6E5EDC07F1AEAD1477967B16F28227"}
@@ -262,9 +266,9 @@ def mysql_row(user, host, plugin="caching_sha2_password", password_expired="N", 
 
 
 def test_mysql_user_rows_say_which_accounts_a_lifetime_expires():
-    from ansible_collections.dbaops.mysql_ha.plugins.module_utils.hardening.expiry import AGES_SQL, expiring_at_once, parse_password_ages
+    from ansible_collections.dbaops.mysql_ha.plugins.module_utils.hardening.expiry import expiring_at_once, parse_password_ages
 
-    assert "password_last_changed" in AGES_SQL["mysql"] and "FROM mysql.user" in AGES_SQL["mysql"]
+    assert "password_last_changed" in MYSQL84.password_ages_sql and "FROM mysql.user" in MYSQL84.password_ages_sql
     rows = [
         mysql_row("app", "10.0.1.%", last_changed_days=400),                                   # expires
         mysql_row("legacy", "%", plugin="mysql_native_password", last_changed_days=None),     # no change time: expires
@@ -276,7 +280,7 @@ def test_mysql_user_rows_say_which_accounts_a_lifetime_expires():
         mysql_row("r_app", "%", account_locked="Y"),                                          # a role (locked)
         mysql_row("mysql.session", "localhost", last_changed_days=900, account_locked="Y"),
     ]
-    ages = parse_password_ages(rows, "mysql")
+    ages = parse_password_ages(rows, MYSQL84)
     assert [a["account"] for a in expiring_at_once(ages, 0, 365)] == ["'app'@'10.0.1.%'", "'legacy'@'%'"]
     assert [a["account"] for a in expiring_at_once(ages, 365, 20)] == ["'recent'@'%'"]
     assert expiring_at_once(ages, 365, 365) == []
@@ -297,7 +301,7 @@ def test_mysql_8_set_persist_of_a_lifetime_gets_the_same_review():
 def parse_mysql(rows):
     from ansible_collections.dbaops.mysql_ha.plugins.module_utils.hardening.expiry import parse_password_ages
 
-    return parse_password_ages(rows, "mysql")
+    return parse_password_ages(rows, MYSQL84)
 
 
 # ---- service accounts: never cut off ------------------------------------------------------------------------

@@ -40,11 +40,11 @@ def test_show_grants_lines_of_both_flavours():
         "GRANT PROCESS, BINLOG MONITOR, SLAVE MONITOR ON *.* TO `m`@`10.%` IDENTIFIED BY PASSWORD '*ABC' REQUIRE SSL",
         "GRANT SELECT (`User`, `Host`), INSERT ON `mysql`.`user` TO `m`@`10.%` WITH GRANT OPTION",
         "GRANT `dba_role` TO `m`@`10.%`",
-    ], "mariadb")
+    ], MARIADB)
     assert mariadb == {"*.*": {"PROCESS", "BINLOG MONITOR", "SLAVE MONITOR"},
                        "`mysql`.`user`": {"SELECT (`User`, `Host`)", "INSERT", "GRANT OPTION"}}
     mysql = parse_grants(["GRANT USAGE ON *.* TO `m`@`%`", "GRANT ALL ON `app`.* TO `m`@`%`",
-                          "GRANT REPLICATION CLIENT, PROCESS ON *.* TO `m`@`%`"], "mysql")
+                          "GRANT REPLICATION CLIENT, PROCESS ON *.* TO `m`@`%`"], MYSQL84)
     assert mysql == {"`app`.*": {"ALL PRIVILEGES"}, "*.*": {"REPLICATION CLIENT", "PROCESS"}}
 
 
@@ -103,8 +103,8 @@ def test_server_tls_on_mysql_8_4_reads_tls_channel_status():
                 return [{"CHANNEL": "mysql_main", "PROPERTY": "Enabled", "VALUE": self.value}]
             return []                                      # SHOW GLOBAL VARIABLES: have_ssl is gone
 
-    assert read_server_tls(Session("Yes"), "mysql") == (True, "tls_channel_status mysql_main Enabled=Yes")
-    assert read_server_tls(Session("No"), "mysql")[0] is False
+    assert read_server_tls(Session("Yes"), MYSQL84) == (True, "tls_channel_status mysql_main Enabled=Yes")
+    assert read_server_tls(Session("No"), MYSQL84)[0] is False
     assert Session.executed[-1] == TLS_CHANNEL_SQL
 
 

@@ -86,7 +86,7 @@ def _quoted(text, index):
     raise _Bad("the quoted object is not closed")
 
 
-def _mariadb(text):
+def _server_audit(text):
     head = _MARIADB_HEAD.match(text)
     if head is None:
         raise _Bad("not timestamp,serverhost,username,host,connectionid,queryid,OPERATION,database,object,retcode"
@@ -180,7 +180,7 @@ def detect_format(first_line):
 def parse_line(text, number, fmt):
     """A record dict, None for a line that holds no record (JSON brackets), or Malformed."""
     try:
-        return _mysql_json(text) if fmt == "mysql_json" else _mariadb(text.rstrip("\r\n"))
+        return _mysql_json(text) if fmt == "mysql_json" else _server_audit(text.rstrip("\r\n"))
     except (ValueError, TypeError, KeyError, RecursionError) as exc:
         return Malformed(number, _why(exc))
 

@@ -57,22 +57,17 @@ def _by_channel(rows, key="channel_name"):
     return grouped
 
 
-def channel_facts(rows, flavor, connection_status_rows=None, worker_rows=None):
-    """Build the ``channels`` list from replica-status rows (either flavour)."""
+def channel_facts(rows, dialect, connection_status_rows=None, worker_rows=None):
+    """Build the ``channels`` list from replica-status rows; the Dialect names the channel column
+    and says how a channel positions itself."""
     connection_status = _by_channel(connection_status_rows)
     workers = _by_channel(worker_rows)
     channels = []
     for raw in rows or ():
         row = normalized_row(raw)
-        name = as_text(row.get("connection_name") if flavor == "mariadb" else row.get("channel_name")) or ""
+        name = dialect.channel_name(row)
         io_running = io_state(row.get("replica_io_running"))
         sql_running = bool(as_bool(row.get("replica_sql_running")))
-        auto_position = as_bool(row.get("auto_position"))
-        using_gtid = as_text(row.get("using_gtid"))
-        if flavor == "mariadb":
-            using_gtid = (using_gtid or "No").lower()
-        else:
-            using_gtid = "auto_position" if auto_position else "no"
         status = (connection_status.get(name) or [{}])[0]
         worker_errors = [
             {"worker_id": as_int(w.get("worker_id")), "errno": as_int(w.get("last_error_number")),
@@ -102,7 +97,7 @@ def channel_facts(rows, flavor, connection_status_rows=None, worker_rows=None):
             "retrieved_gtid_set": _gtid_text(row.get("retrieved_gtid_set") or status.get("received_transaction_set")),
             "executed_gtid_set": _gtid_text(row.get("executed_gtid_set")),
             "gtid_io_pos": as_text(row.get("gtid_io_pos")),
-            "using_gtid": using_gtid,
+            "using_gtid": dialect.using_gtid(row),
             "source_log_file": as_text(row.get("source_log_file")),
             "read_source_log_pos": as_int(row.get("read_source_log_pos")),
             "relay_source_log_file": as_text(row.get("relay_source_log_file")),

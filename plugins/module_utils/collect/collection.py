@@ -44,35 +44,49 @@ class Collection:
         self.missing_privileges = []
         self.statement_count = 0
         self._results = {}
-        self._optional = frozenset()
+        self._sent = {}
 
-    def run(self, statements, optional=()):
-        """Send ``statements`` (optional ones' privilege errors are not reported)."""
-        self._optional = frozenset(optional)
+    def run(self, statements):
+        """Send ``statements`` (flavors.base.Statement), in as few round trips as the session can."""
+        statements = list(statements)
         self.statement_count = len(statements)
-        self._results = dict((r.sql, r) for r in self.session.run_batch(list(statements)))
+        results = self.session.run_batch([statement.sql for statement in statements])
+        if len(results) != len(statements):
+            raise AssertionError("run_batch gave %d results for %d statements" % (len(results), len(statements)))
+        self._sent = dict((statement.name, statement) for statement in statements)
+        self._results = dict((statement.name, (statement, result)) for statement, result in zip(statements, results))
 
-    def rows(self, sql):
-        """The rows of ``sql``, or None when it failed (the failure is recorded once)."""
-        result = self._results.get(sql)
+    def value(self, name):
+        """The parsed result of the statement called ``name``, or None when it failed or was not
+        sent (a failure is recorded once: a missing privilege, or an error)."""
+        statement, result = self._results.get(name, (None, None))
         if result is None:
             return None
         if result.ok:
-            return result.rows
+            return statement.value(result.rows)
+        del self._results[name]
         if result.errno in PRIVILEGE_ERRNOS:
-            if sql not in self._optional:
-                needed = privileges_named_in(result.error) or [self.dialect.needed_privilege(sql) or "unknown"]
-                self.missing_privileges.append({"statement": short_sql(sql), "privileges": needed,
+            if not statement.optional:
+                needed = privileges_named_in(result.error) or [statement.privilege or "unknown"]
+                self.missing_privileges.append({"statement": short_sql(statement.sql), "privileges": needed,
                                                 "errno": result.errno, "message": result.error})
         else:
-            self.errors.append({"statement": short_sql(sql), "errno": result.errno, "message": result.error})
-        self._results.pop(sql)
+            self.errors.append({"statement": short_sql(statement.sql), "errno": result.errno, "message": result.error})
         return None
 
-    def missing(self, sql, privileges, message, errno=1227):
-        """Record a privilege the login lacks although ``sql`` ran: the server hid rows
-        (PROCESSLIST shows a login without PROCESS its own threads only) instead of failing."""
-        self.missing_privileges.append({"statement": short_sql(sql), "privileges": list(privileges),
+    def identify(self, variables):
+        """The server's version again, with ``version_comment`` from its variables: Percona Server
+        says who it is there, not in the handshake."""
+        comment = variables.get("version_comment")
+        if comment is None:
+            return self.version
+        return parse_version(self.session.server_version, comment, self.address)
+
+    def missing(self, name, message, errno=1227):
+        """Record the privilege a login lacks although the statement ``name`` ran: the server hid
+        rows (PROCESSLIST shows a login without PROCESS its own threads only) instead of failing."""
+        statement = self._sent[name]
+        self.missing_privileges.append({"statement": short_sql(statement.sql), "privileges": [statement.privilege],
                                         "errno": errno, "message": message})
 
     def report(self, **extra):

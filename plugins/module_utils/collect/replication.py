@@ -27,27 +27,26 @@ from ansible_collections.dbaops.mysql_ha.plugins.module_utils.collect.rows impor
     as_float,
     as_int,
     as_text,
-    name_value_map,
 )
 from ansible_collections.dbaops.mysql_ha.plugins.module_utils.connection import connect
 from ansible_collections.dbaops.mysql_ha.plugins.module_utils.errors import ConfigError, ConnectError
-from ansible_collections.dbaops.mysql_ha.plugins.module_utils.flavors import mysql as mysql_flavor
-from ansible_collections.dbaops.mysql_ha.plugins.module_utils.flavors import parse_version
-from ansible_collections.dbaops.mysql_ha.plugins.module_utils.gtid import GtidError, GtidSet, MariadbGtidPos
+from ansible_collections.dbaops.mysql_ha.plugins.module_utils.flavors.base import Statement
 
 __all__ = ["collect_replication", "gather_replication", "unreachable_facts"]
 
 _IDENT_RE = re.compile(r"^[A-Za-z0-9_$]{1,64}$")
 
 
-def _heartbeat_sql(table, server_id, utc):
+def _heartbeat_statement(table, server_id, utc):
+    """The pt-heartbeat row read: identifiers checked here, the only statement not from a flavour file."""
     parts = table.split(".")
     if len(parts) != 2 or not all(_IDENT_RE.match(p) for p in parts):
         raise ConfigError("heartbeat_table must be schema.table with plain identifiers, got %r" % table)
     now = "UTC_TIMESTAMP(6)" if utc else "NOW(6)"
     where = " WHERE server_id = %d" % int(server_id) if server_id is not None else ""
-    return ("SELECT ts, server_id, TIMESTAMPDIFF(MICROSECOND, ts, %s) / 1000000 AS lag_seconds "
-            "FROM `%s`.`%s`%s ORDER BY ts DESC LIMIT 1" % (now, parts[0], parts[1], where))
+    return Statement("heartbeat", "SELECT ts, server_id, TIMESTAMPDIFF(MICROSECOND, ts, %s) / 1000000 AS lag_seconds "
+                     "FROM `%s`.`%s`%s ORDER BY ts DESC LIMIT 1" % (now, parts[0], parts[1], where),
+                     privilege="SELECT ON `%s`.`%s`" % (parts[0], parts[1]))
 
 
 def _role(channels, replica_count, galera, group):
@@ -82,8 +81,7 @@ def _replica_facts(collection, host_rows, dump_rows, registered, server_id):
     if dump_rows is None:
         threads = None  # the statement failed; Collection.rows recorded why
     elif registered is not None and len(threads) < registered:
-        sql = collection.dialect.dump_threads_sql()
-        collection.missing(sql, [collection.dialect.needed_privilege(sql) or "PROCESS"],
+        collection.missing("dump_threads",
                            "the server has %d registered replica(s) (Slaves_connected) and this login sees %d "
                            "binlog dump thread(s): without PROCESS the processlist shows a login its own threads "
                            "only (inferred; the server hides rows rather than failing)" % (registered, len(threads)))
@@ -100,79 +98,40 @@ def _replica_facts(collection, host_rows, dump_rows, registered, server_id):
     return replicas, threads, count
 
 
-def _gtid_facts(dialect, variables, errors):
-    flavor = dialect.flavor
-    executed = as_text(dialect.gtid_executed_from(variables)) or ""
-    executed = executed.replace("\n", "")
-    try:
-        if flavor == "mariadb":
-            executed = str(MariadbGtidPos.parse(executed))
-        else:
-            executed = str(GtidSet.parse(executed))
-    except GtidError as exc:
-        errors.append({"statement": "gtid", "errno": None, "message": "unparsable GTID set: %s" % exc})
-    if flavor == "mariadb":
-        return {
-            "mode": "ON",  # MariaDB always writes GTIDs; replicas choose whether to use them.
-            "executed": executed,
-            "purged": None,
-            "binlog_pos": as_text(variables.get("gtid_binlog_pos")) or "",
-            "current_pos": as_text(variables.get("gtid_current_pos")) or "",
-            "slave_pos": as_text(variables.get("gtid_slave_pos")) or "",
-            "strict_mode": bool(as_bool(variables.get("gtid_strict_mode"))),
-            "domain_id": as_int(variables.get("gtid_domain_id")),
-        }
-    return {
-        "mode": as_text(variables.get("gtid_mode")) or "OFF",
-        "executed": executed,
-        "purged": (as_text(variables.get("gtid_purged")) or "").replace("\n", ""),
-        "binlog_pos": None,
-        "current_pos": None,
-        "slave_pos": None,
-        "strict_mode": None,
-        "domain_id": None,
-        "enforce_consistency": as_text(variables.get("enforce_gtid_consistency")),
-    }
-
-
 def collect_replication(session, heartbeat_table=None, heartbeat_server_id=None, heartbeat_utc=True,
                         instance=None, now=None):
     """Gather ``mysql_replication`` facts over an open Session (``now``: epoch seconds, for tests)."""
     collection = Collection(session, instance, now)
-    address, version, dialect = collection.address, collection.version, collection.dialect
-    statements = list(dialect.collection_statements())
-    heartbeat_sql = None
+    address, dialect = collection.address, collection.dialect
+    statements = list(dialect.replication_statements())
     if heartbeat_table:
-        heartbeat_sql = _heartbeat_sql(heartbeat_table, heartbeat_server_id, heartbeat_utc)
-        statements.append(heartbeat_sql)
-    optional = dialect.optional_statements()
-    statements.extend(optional)
-    collection.run(statements, optional)
-    rows_of = collection.rows
-    errors = collection.errors
+        statements.append(_heartbeat_statement(heartbeat_table, heartbeat_server_id, heartbeat_utc))
+    statements.append(dialect.replica_hosts_statement())
+    collection.run(statements)
+    value = collection.value
 
-    variables = name_value_map(rows_of(dialect.variables_sql()))
-    status = name_value_map(rows_of(dialect.status_sql()))
-    replica_rows = rows_of(dialect.replica_status_sql)
-    binlog_rows = rows_of(dialect.binlog_status_sql)
-    host_rows = rows_of(dialect.replica_hosts_sql)
-    dump_rows = rows_of(dialect.dump_threads_sql())
-    extra = dict((sql, rows_of(sql)) for sql in dialect.extra_statements)
-    heartbeat_rows = rows_of(heartbeat_sql) if heartbeat_sql else None
+    variables = value("variables") or {}
+    status = value("status") or {}
+    replica_rows = value("replica_status")
+    binlog_rows = value("binlog_status")
+    host_rows = value("replica_hosts")
+    dump_rows = value("dump_threads")
+    connection_status_rows = value("ps_connection_status")
+    worker_rows = value("ps_applier_workers")
+    group_rows = value("ps_group_members")
+    heartbeat_rows = value("heartbeat")
+    version = collection.identify(variables)
 
-    if version.flavor == "mysql" and "percona" in (as_text(variables.get("version_comment")) or "").lower():
-        version = parse_version(session.server_version, variables.get("version_comment"), address)
-
-    channels = channel_facts(
-        replica_rows, dialect.flavor,
-        connection_status_rows=extra.get(mysql_flavor.PS_CONNECTION_STATUS_SQL),
-        worker_rows=extra.get(mysql_flavor.PS_APPLIER_WORKERS_SQL),
-    ) if replica_rows is not None else []
+    channels = channel_facts(replica_rows, dialect, connection_status_rows=connection_status_rows,
+                             worker_rows=worker_rows) if replica_rows is not None else []
     replicas, dump_threads, replica_count = _replica_facts(
         collection, host_rows, dump_rows, as_int(status.get("slaves_connected")), as_int(variables.get("server_id")))
     galera = galera_facts(variables, status)
     server_uuid = as_text(variables.get("server_uuid"))
-    group = group_replication_facts(variables, extra.get(mysql_flavor.PS_GROUP_MEMBERS_SQL), server_uuid)
+    group = group_replication_facts(variables, group_rows, server_uuid)
+    gtid, gtid_problem = dialect.gtid_facts(variables)
+    if gtid_problem:
+        collection.errors.append({"statement": "gtid", "errno": None, "message": gtid_problem})
 
     binlog_row = (binlog_rows or [{}])[0] if binlog_rows is not None else {}
     binlog_row = dict((k.lower(), v) for k, v in binlog_row.items())
@@ -205,7 +164,7 @@ def collect_replication(session, heartbeat_table=None, heartbeat_server_id=None,
             "log_replica_updates": as_bool(variables.get("log_replica_updates") or variables.get("log_slave_updates")),
             "sync_binlog": as_int(variables.get("sync_binlog")),
         },
-        "gtid": _gtid_facts(dialect, variables, errors),
+        "gtid": gtid,
         "channels": channels,
         "replicas": replicas,
         "replica_threads": dump_threads,

@@ -6,9 +6,20 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.dbaops.mysql_ha.plugins.module_utils.flavors.base import normalize_column
+__all__ = ["as_bool", "as_float", "as_int", "as_text", "normalize_column", "normalized_row", "name_value_map"]
 
-__all__ = ["as_bool", "as_float", "as_int", "as_text", "normalized_row", "name_value_map"]
+# Both flavours say Master/Slave in older columns and Source/Replica in newer
+# ones; facts use the newer words whatever the server printed.
+_WORDS = (("master", "source"), ("slave", "replica"))
+
+
+def normalize_column(name):
+    """``Slave_IO_Running`` and ``Replica_IO_Running`` -> ``replica_io_running``."""
+    key = name.lower()
+    for old, new in _WORDS:
+        key = key.replace(old, new)
+    return key
+
 
 _TRUE = frozenset(["1", "on", "yes", "true", "enabled"])
 

@@ -22,11 +22,9 @@ from ansible_collections.dbaops.mysql_ha.plugins.module_utils.collect.rows impor
     as_bool,
     as_int,
     as_text,
-    name_value_map,
 )
 from ansible_collections.dbaops.mysql_ha.plugins.module_utils.connection import connect
 from ansible_collections.dbaops.mysql_ha.plugins.module_utils.errors import MysqlhaError
-from ansible_collections.dbaops.mysql_ha.plugins.module_utils.flavors import mysql as mysql_flavor
 from ansible_collections.dbaops.mysql_ha.plugins.module_utils.flavors.base import PRIVILEGE_COLUMNS
 from ansible_collections.dbaops.mysql_ha.plugins.module_utils.hardening.catalog import evaluate_controls
 
@@ -127,23 +125,20 @@ def collect_security(session, policy=None, instance=None, now=None):
     """Gather ``mysql_security`` facts and findings over an open Session (``now``: epoch seconds, for tests)."""
     collection = Collection(session, instance, now)
     address, version, dialect = collection.address, collection.version, collection.dialect
-    statements = list(dialect.security_statements())
-    collection.run(statements)
-    rows_of = collection.rows
+    collection.run(dialect.security_statements())
+    value = collection.value
 
-    (variables_sql, plugins_sql, session_sql, schemata_sql, replica_sql, accounts_sql, testdb_sql) = statements[:7]
-    variables = name_value_map(rows_of(variables_sql))
+    variables = value("security_variables") or {}
     # MariaDB lists SERVER_AUDIT in capitals, simple_password_check in lower case.
     plugins = [{"name": (as_text(r["PLUGIN_NAME"]) or "").lower(), "status": as_text(r["PLUGIN_STATUS"]),
-                "type": as_text(r["PLUGIN_TYPE"])} for r in rows_of(plugins_sql) or ()]
-    session_status = name_value_map(rows_of(session_sql))
-    schemata = [as_text(r["SCHEMA_NAME"]) for r in rows_of(schemata_sql) or ()]
-    replica_rows = rows_of(replica_sql)
-    account_rows = rows_of(accounts_sql)
-    testdb_rows = rows_of(testdb_sql)
+                "type": as_text(r["PLUGIN_TYPE"])} for r in value("plugins") or ()]
+    session_status = value("session_tls") or {}
+    schemata = [as_text(r["SCHEMA_NAME"]) for r in value("schemata") or ()]
+    replica_rows = value("replica_status")
+    account_rows = value("accounts")
+    testdb_rows = value("test_db_grants")
     dynamic = {}
-    grant_rows = rows_of(mysql_flavor.GLOBAL_GRANTS_SQL) if mysql_flavor.GLOBAL_GRANTS_SQL in statements else None
-    for row in grant_rows or ():
+    for row in value("global_grants") or ():
         dynamic.setdefault((as_text(row["USER"]), as_text(row["HOST"])), set()).add(as_text(row["PRIV"]))
 
     # A login that cannot see the mysql schema cannot see every database either.
@@ -151,7 +146,7 @@ def collect_security(session, policy=None, instance=None, now=None):
     if "mysql" in schemata:
         test_databases = sorted(s for s in schemata if s == "test" or s.startswith("test_"))
         test_databases += sorted(set("%s (grants in mysql.db)" % r["Db"] for r in testdb_rows or ()) - set(test_databases))
-    channels = channel_facts(replica_rows, dialect.flavor) if replica_rows is not None else None
+    channels = channel_facts(replica_rows, dialect) if replica_rows is not None else None
     facts = {
         "instance": address,
         "flavor": version.flavor,

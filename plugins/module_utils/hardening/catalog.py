@@ -16,6 +16,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+from ansible_collections.dbaops.mysql_ha.plugins.module_utils.flavors import dialect_class, reference_applies
+
 __all__ = ["BENCHMARKS", "Control", "CONTROLS", "SEVERITIES", "STATUSES", "control_by_id", "evaluate_controls",
            "references_for", "remediation_for"]
 
@@ -316,18 +318,17 @@ def control_by_id(control_id):
 
 
 def references_for(control, flavor):
-    """The control's references that apply to a server of this flavor: CIS MariaDB sections on
-    MariaDB only (next to the CIS MySQL one), CIS MySQL and dev-sec everywhere."""
-    return dict((k, v) for k, v in control.references.items()
-                if not (k.startswith("cis_mariadb") and flavor not in (None, "mariadb")))
+    """The control's references that apply to a server of this flavor: a flavour's own benchmark
+    (CIS MariaDB) on that flavour only, next to CIS MySQL and dev-sec, which apply everywhere."""
+    return dict((k, v) for k, v in control.references.items() if reference_applies(k, flavor))
 
 
 def remediation_for(control, flavor):
-    """The control's remediation in the words of this flavor: MariaDB's option group is
-    ``[mariadbd]`` (it reads ``[mysqld]`` too, but its own is what a MariaDB DBA edits)."""
-    if flavor == "mariadb":
-        return control.remediation.replace("[mysqld]", "[mariadbd]")
-    return control.remediation
+    """The control's remediation in the words of this flavor (its option group: ``[mysqld]`` in
+    the catalogue is the generic one)."""
+    if flavor is None:
+        return control.remediation
+    return dialect_class(flavor).remediation(control.remediation)
 
 
 def evaluate_controls(facts, skip=None):

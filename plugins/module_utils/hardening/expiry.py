@@ -13,7 +13,8 @@ the moment the global becomes non-zero.  An expired login can still connect but
 every statement fails with ERROR 1820 (You must SET PASSWORD), or it is refused
 outright with ``disconnect_on_expired_password``.
 
-Per flavour (the row formats are the servers'; see ``AGES_SQL``):
+Per flavour (the row formats are the servers'; each Dialect's ``password_ages_sql`` and
+``password_account`` read them):
 
 * MariaDB 10.4+: ``mysql.global_priv.Priv`` JSON: ``password_last_changed``
   (epoch; absent = never recorded; 0 = expired by ``ALTER USER ... PASSWORD
@@ -33,21 +34,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import json
+__all__ = ["parse_password_ages", "read_password_ages", "expired_under", "expiring_at_once", "account_name"]
 
-__all__ = ["AGES_SQL", "parse_password_ages", "read_password_ages", "expired_under", "expiring_at_once",
-           "account_name"]
-
-AGES_SQL = {
-    "mariadb": "SELECT User, Host, Priv, UNIX_TIMESTAMP() AS server_now FROM mysql.global_priv",
-    "mysql": ("SELECT User, Host, plugin, password_expired, password_last_changed, password_lifetime, account_locked, "
-              "UNIX_TIMESTAMP(password_last_changed) AS password_last_changed_epoch, UNIX_TIMESTAMP() AS server_now "
-              "FROM mysql.user"),
-}
-# MariaDB plugins that never take a password (the server does not expire their logins).
-_MARIADB_PASSWORDLESS = frozenset(["unix_socket", "named_pipe", "pam", "auth_pam_v1"])
-# MySQL: "password expiration applies only to accounts that use a built-in authentication plugin".
-_MYSQL_BUILT_IN = frozenset(["mysql_native_password", "sha256_password", "caching_sha2_password"])
 _DAY = 86400
 
 
@@ -55,82 +43,17 @@ def account_name(user, host):
     return "'%s'@'%s'" % (user, host)
 
 
-def _text(value):
-    if isinstance(value, (bytes, bytearray)):
-        return value.decode("utf-8", "replace")
-    return value
-
-
-def _int_or_none(value):
-    if value is None or value == "":
-        return None
-    return int(value)
-
-
-def _mariadb_methods(priv):
-    """Every way the account may authenticate: [(plugin, authentication_string)].  ``auth_or``
-    (IDENTIFIED VIA a OR b) lists them; an empty ``{}`` in it stands for the top-level pair."""
-    top = (priv.get("plugin") or "mysql_native_password", priv.get("authentication_string") or "")
-    alternatives = priv.get("auth_or") or [{}]
-    return [(alt["plugin"], alt.get("authentication_string") or "") if (alt or {}).get("plugin") else top
-            for alt in alternatives]
-
-
-def _password_login(plugin, auth_string):
-    """A method by which a client logs in with a password the server may expire.
-    ``mysql_native_password USING 'invalid'`` (what mariadb-install-db gives root besides
-    unix_socket) matches no password: the plugin takes an empty string or a 41-character hash."""
-    if plugin in _MARIADB_PASSWORDLESS:
-        return False
-    if plugin == "mysql_native_password":
-        return auth_string == "" or (len(auth_string) == 41 and auth_string.startswith("*"))
-    return True
-
-
-def _mariadb_account(row):
-    priv = json.loads(_text(row["Priv"]) or "{}")
-    methods = _mariadb_methods(priv)
-    lifetime = _int_or_none(priv.get("password_lifetime"))
-    last_changed = _int_or_none(priv.get("password_last_changed"))
-    return {
-        "user": _text(row["User"]), "host": _text(row["Host"]), "plugins": [m[0] for m in methods],
-        # A login by any password-taking method is subject to expiry.
-        "uses_password": any(_password_login(*m) for m in methods),
-        "last_changed": last_changed or None,
-        "lifetime": None if lifetime is None or lifetime < 0 else lifetime,
-        "expired": last_changed == 0,          # ALTER USER ... PASSWORD EXPIRE stores 0
-        "locked": bool(priv.get("account_locked")),
-        "is_role": bool(priv.get("is_role")),
-    }
-
-
-def _mysql_account(row):
-    plugin = _text(row["plugin"]) or ""
-    return {
-        "user": _text(row["User"]), "host": _text(row["Host"]), "plugins": [plugin],
-        "uses_password": plugin in _MYSQL_BUILT_IN,
-        "last_changed": _int_or_none(row.get("password_last_changed_epoch")) if row.get("password_last_changed") is not None
-        else None,
-        "lifetime": _int_or_none(row["password_lifetime"]),
-        "expired": (_text(row["password_expired"]) or "N").upper() == "Y",
-        # MySQL 8 roles are locked accounts without a password.
-        "locked": (_text(row.get("account_locked")) or "N").upper() == "Y",
-        "is_role": False,
-    }
-
-
-def parse_password_ages(rows, flavor):
-    """Rows of ``AGES_SQL[flavor]`` -> {"now": server epoch, "accounts": [...]}."""
-    reader = _mariadb_account if flavor == "mariadb" else _mysql_account
+def parse_password_ages(rows, dialect):
+    """Rows of ``dialect.password_ages_sql`` -> {"now": server epoch, "accounts": [...]}."""
     rows = list(rows)
     now = int(rows[0]["server_now"]) if rows else None
-    return {"now": now, "accounts": [reader(r) for r in rows]}
+    return {"now": now, "accounts": [dialect.password_account(r) for r in rows]}
 
 
-def read_password_ages(session, flavor):
+def read_password_ages(session, dialect):
     """The password ages of every account, read over an open Session (needs SELECT on
     mysql.global_priv / mysql.user); raises QueryError when the login may not."""
-    return parse_password_ages(session.query(AGES_SQL[flavor]), flavor)
+    return parse_password_ages(session.query(dialect.password_ages_sql), dialect)
 
 
 def expired_under(account, default_days, now):

@@ -22,22 +22,15 @@ __all__ = ["desired_grants", "parse_grants", "read_account", "plan_monitor", "CO
            "TLS_CHANNEL_SQL", "server_tls", "read_server_tls", "refuse_tls_without_server_tls"]
 
 COLLECTORS = ("replication", "security")
-# What servers print for a privilege granted under another name.
-_ALIASES = {"REPLICA MONITOR": "SLAVE MONITOR", "REPLICATION CLIENT": "BINLOG MONITOR", "ALL": "ALL PRIVILEGES"}
 _GRANT_RE = re.compile(r"^GRANT (?P<privs>.+?) ON (?P<object>\S+) TO ", re.IGNORECASE)
 _IDENT_RE = re.compile(r"^[A-Za-z0-9_$]{1,64}$")
 
 
-def _canonical(privilege, flavor):
+def _canonical(privilege, dialect):
     head, paren, columns = privilege.partition("(")
     if paren:  # column-level grant: normalise the privilege word, keep the column list as printed
         return "%s (%s" % (" ".join(head.upper().split()), columns.strip())
-    name = " ".join(privilege.upper().split())
-    if flavor == "mysql" and name == "BINLOG MONITOR":
-        return "REPLICATION CLIENT"
-    if flavor == "mysql":
-        return "ALL PRIVILEGES" if name == "ALL" else name
-    return _ALIASES.get(name, name)
+    return dialect.canonical_privilege(" ".join(privilege.upper().split()))
 
 
 def _split_privileges(text):
@@ -63,7 +56,7 @@ def desired_grants(dialect, collectors, heartbeat_table=None):
     unknown = set(collectors) - set(COLLECTORS)
     if unknown:
         raise HardeningError("unknown collectors %s (known: %s)" % (", ".join(sorted(unknown)), ", ".join(COLLECTORS)))
-    grants = dict((obj, set(_canonical(p, dialect.flavor) for p in privs))
+    grants = dict((obj, set(_canonical(p, dialect) for p in privs))
                   for obj, privs in dialect.monitor_grants(collectors).items())
     if heartbeat_table:
         parts = heartbeat_table.split(".")
@@ -73,7 +66,7 @@ def desired_grants(dialect, collectors, heartbeat_table=None):
     return grants
 
 
-def parse_grants(lines, flavor):
+def parse_grants(lines, dialect):
     """SHOW GRANTS lines -> {object: set of privileges}; WITH GRANT OPTION counts as GRANT OPTION."""
     grants = {}
     for line in lines:
@@ -81,7 +74,7 @@ def parse_grants(lines, flavor):
         if not match:
             continue  # GRANT role TO user, PROXY grants: not privileges on objects
         obj = match.group("object")
-        privileges = set(_canonical(p, flavor) for p in _split_privileges(match.group("privs")))
+        privileges = set(_canonical(p, dialect) for p in _split_privileges(match.group("privs")))
         privileges.discard("USAGE")
         if re.search(r"\bWITH\b.*\bGRANT OPTION\b", line, re.IGNORECASE):
             privileges.add("GRANT OPTION")
@@ -90,14 +83,14 @@ def parse_grants(lines, flavor):
     return grants
 
 
-def read_account(session, user, host, flavor):
+def read_account(session, user, host, dialect):
     """The account as it is: None when absent, else grants, TLS requirement, connection limit."""
     rows = session.query("SELECT ssl_type, max_user_connections FROM mysql.user WHERE User = %s AND Host = %s",
                          (user, host))
     if not rows:
         return None
     lines = [list(r.values())[0] for r in session.query("SHOW GRANTS FOR %s@%s", (user, host))]
-    return {"grants": parse_grants(lines, flavor), "require": (rows[0]["ssl_type"] or "").upper() or "NONE",
+    return {"grants": parse_grants(lines, dialect), "require": (rows[0]["ssl_type"] or "").upper() or "NONE",
             "max_user_connections": int(rows[0]["max_user_connections"] or 0)}
 
 
@@ -157,11 +150,11 @@ def server_tls(variable_rows, channel_rows=None, connection_tls=False):
     return None, "the server reports neither have_ssl nor tls_channel_status"
 
 
-def read_server_tls(session, flavor):
+def read_server_tls(session, dialect):
     """server_tls() over an open Session."""
     variable_rows = session.query(TLS_VARIABLES_SQL)
     channel_rows = None
-    if not variable_rows and flavor == "mysql":
+    if not variable_rows and dialect.reads_tls_channel_status():
         try:
             channel_rows = session.query(TLS_CHANNEL_SQL)
         except QueryError:

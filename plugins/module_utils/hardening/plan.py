@@ -21,6 +21,7 @@ __metaclass__ = type
 from contextlib import contextmanager
 
 from ansible_collections.dbaops.mysql_ha.plugins.module_utils.errors import MysqlhaError
+from ansible_collections.dbaops.mysql_ha.plugins.module_utils.flavors import dialect_class
 from ansible_collections.dbaops.mysql_ha.plugins.module_utils.hardening.catalog import LOCAL_HOSTS, control_by_id
 from ansible_collections.dbaops.mysql_ha.plugins.module_utils.hardening.expiry import account_name, expiring_at_once
 from ansible_collections.dbaops.mysql_ha.plugins.module_utils.sqltext import statement_text
@@ -271,7 +272,7 @@ def _server_tls(facts, context):
 
 def _no_tls_refusal(control, facts, what):
     return HardeningError("control %s: the server has no TLS (have_ssl=%s); %s. Deploy certificates first (role "
-                          "dbaops.mysql_ha.hardening, variables mysqlha_tls_*, restarts the server), or set %s: false"
+                          "dbaops.mysql_ha.hardening, variables hardening_tls_*, restarts the server), or set %s: false"
                           % (control, (facts.get("tls") or {}).get("have_ssl"), what, control))
 
 
@@ -370,7 +371,8 @@ def plan_hardening(facts, profile, context):
 
     ``context``: ``current_user`` (user, host) of this login, ``tls`` (this
     connection is encrypted), ``fragment`` (settings already in the option file),
-    ``flavor``, ``persist_with_sql`` (MySQL 8: SET PERSIST instead of the file),
+    ``flavor`` (flavors.dialect_class answers for it), ``persist_with_sql`` (MySQL 8: SET PERSIST
+    instead of the file),
     ``password_ages`` (``expiry.read_password_ages``; None when unreadable),
     ``allow_password_expiry`` (the caller accepts that accounts expire at once),
     ``test_tables`` (tables in the `test` database), ``is_dir`` (a check for
@@ -410,18 +412,13 @@ def plan_hardening(facts, profile, context):
                 actions.append(action)
     if effective["password_validation"]["enabled"]:
         policy = facts.get("password_policy") or {}
-        persisted = _persisted(context, "plugin_load_add", "simple_password_check") or context["flavor"] != "mariadb"
-        if not policy.get("validation") or not persisted:
-            if context["flavor"] == "mariadb":
-                statements = [] if policy.get("validation") else [("INSTALL SONAME 'simple_password_check'", None)]
-                settings_out = {} if persisted else {"plugin_load_add": "simple_password_check"}
-            else:
-                statements = [] if policy.get("validation") else [("INSTALL COMPONENT 'file://component_validate_password'", None)]
-                settings_out = {}
+        way = dialect_class(context["flavor"]).password_validation(
+            policy.get("validation"), _persisted(context, "plugin_load_add", "simple_password_check"))
+        if way is not None:
+            statements, settings_out, name = way
             if statements or settings_out:
                 actions.append(Action("password_validation", "activate password validation", statements,
-                                      before=policy.get("validation"), after="simple_password_check"
-                                      if context["flavor"] == "mariadb" else "validate_password", settings=settings_out))
+                                      before=policy.get("validation"), after=name, settings=settings_out))
     if effective["password_lifetime"]["enabled"]:
         days = effective["password_lifetime"]["days"]
         current = (facts.get("password_policy") or {}).get("default_lifetime_days")
@@ -544,7 +541,7 @@ def test_database_scope(present):
 
 def _audit_action(facts, wanted, context):
     audit = facts.get("audit") or {}
-    if context["flavor"] != "mariadb":
+    if not dialect_class(context["flavor"]).ships_audit_plugin:
         if audit.get("plugin") and audit.get("enabled"):
             return None
         raise HardeningError("control audit_log: MySQL needs the audit_log plugin of MySQL Enterprise or Percona Server "
@@ -588,7 +585,7 @@ def parse_fragment(text):
     return settings
 
 
-def render_fragment(current, actions, section="mariadbd"):
+def render_fragment(current, actions, section):
     """The option-file fragment with the actions' settings merged in (stable order)."""
     merged = dict((k, v) for k, v in parse_fragment(current).items() if k not in ("plugin_load_add", "plugin_load_add_all"))
     plugins = list(parse_fragment(current)["plugin_load_add_all"])

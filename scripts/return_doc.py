@@ -7,7 +7,7 @@ they stay equal), so the schema is the one place a fact is documented.
 """
 from __future__ import annotations
 
-import json
+import importlib.util
 import sys
 from pathlib import Path
 
@@ -38,10 +38,18 @@ def describe(node: dict) -> dict:
     return entry
 
 
+def load_schema(schema_path: str) -> dict:
+    """A schema of engine/schemas as the engine reads it (its $refs to sibling schemas inlined)."""
+    spec = importlib.util.spec_from_file_location("_mysqlha_schemas", Path(schema_path).parent / "__init__.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.load_schema(Path(schema_path).name)
+
+
 def return_doc(schema_path: str, fact_name: str | None = None) -> str:
     """RETURN YAML: the schema's properties at the top of the result, or under
     ``ansible_facts.<fact_name>`` when a fact name is given."""
-    schema = json.loads(Path(schema_path).read_text())
+    schema = load_schema(schema_path)
     if fact_name:
         doc = {"ansible_facts": {"description": "Facts added to the host's facts.", "returned": "always",
                                  "type": "dict", "contains": {fact_name: describe(schema)}}}

@@ -700,7 +700,7 @@ ansible_facts:
               returned: always
               type: float
             connect_ms:
-              description: Time spent connecting.
+              description: Time spent connecting (replication_facts).
               returned: always
               type: float
             round_trips:
@@ -758,7 +758,8 @@ ansible_facts:
               type: list
               elements: str
             tls:
-              description: TLS of this collector's connection; null when plain. Null when not applicable.
+              description: TLS of this collector's connection; null when plain (replication_facts). Null
+                when not applicable.
               returned: always
               type: dict
               contains:

@@ -368,8 +368,12 @@ ansible_facts:
               description: Time spent collecting.
               returned: always
               type: float
+            connect_ms:
+              description: Time spent connecting (replication_facts).
+              returned: always
+              type: float
             round_trips:
-              description: Round trips.
+              description: Client/server round trips of the collection.
               returned: always
               type: int
             statements:
@@ -383,22 +387,17 @@ ansible_facts:
               elements: dict
               contains:
                 statement:
-                  description: Statement (shortened).
+                  description: The statement (shortened).
                   returned: always
                   type: str
                 errno:
-                  description: Error number. Null when not applicable.
+                  description: Server error number. Null when not applicable.
                   returned: always
                   type: int
                 message:
-                  description: Error text.
+                  description: Server error text.
                   returned: always
                   type: str
-                privileges:
-                  description: Privileges that would allow it.
-                  returned: always
-                  type: list
-                  elements: str
             missing_privileges:
               description: What the login could not see.
               returned: always
@@ -406,27 +405,41 @@ ansible_facts:
               elements: dict
               contains:
                 statement:
-                  description: Statement (shortened).
-                  returned: always
-                  type: str
-                errno:
-                  description: Error number. Null when not applicable.
-                  returned: always
-                  type: int
-                message:
-                  description: Error text.
+                  description: The statement the login could not run (shortened).
                   returned: always
                   type: str
                 privileges:
-                  description: Privileges that would allow it.
+                  description: Privileges that would allow it (any one of them).
                   returned: always
                   type: list
                   elements: str
+                errno:
+                  description: Server error number.
+                  returned: always
+                  type: int
+                message:
+                  description: Server error text.
+                  returned: always
+                  type: str
             warnings:
               description: Version warnings.
               returned: always
               type: list
               elements: str
+            tls:
+              description: TLS of this collector's connection; null when plain (replication_facts). Null
+                when not applicable.
+              returned: always
+              type: dict
+              contains:
+                version:
+                  description: TLS version.
+                  returned: always
+                  type: str
+                cipher:
+                  description: Cipher. Null when not applicable.
+                  returned: always
+                  type: str
             collected_at:
               description: When the facts were read, in seconds since the epoch (UTC); mysqlha eval counts
                 facts older than --max-age as a member that did not report. Null when not applicable.

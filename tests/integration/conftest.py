@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from lab_helpers import LabFactory  # noqa: E402
+from ansible_collections.dbaops.mysql_ha.engine.schemas import load_schema  # noqa: E402
 
-SCHEMAS = Path(__file__).resolve().parents[2] / "engine" / "schemas"
+from lab_helpers import LabFactory  # noqa: E402
 
 pytestmark = pytest.mark.integration
 
@@ -103,9 +103,9 @@ def shared_lab():
 
 @pytest.fixture(scope="session")
 def replication_schema():
-    return json.loads((SCHEMAS / "mysql_replication.schema.json").read_text())
+    return load_schema("mysql_replication.schema.json")
 
 
 @pytest.fixture(scope="session")
 def cluster_schema():
-    return json.loads((SCHEMAS / "mysql_topology.schema.json").read_text())["properties"]["cluster"]
+    return load_schema("mysql_topology.schema.json")["properties"]["cluster"]

@@ -189,9 +189,9 @@ def test_installed_role_converges_the_monitor_account_with_login_options(install
     primary = lab_with_ops_login.by_role("primary")[0]
     play = [{"name": "role", "hosts": "localhost", "gather_facts": False,
              "roles": [{"role": "dbaops.mysql_ha.monitor_user", "vars": {
-                 "mysqlha_login_host": "127.0.0.1", "mysqlha_login_port": primary.port,
-                 "mysqlha_login_user": LOGIN, "mysqlha_login_password": "{{ password }}",
-                 "mysqlha_monitor_password": "{{ password }}", "mysqlha_monitor_require_tls": False}}]}]
+                 "monitor_user_login_host": "127.0.0.1", "monitor_user_login_port": primary.port,
+                 "monitor_user_login_user": LOGIN, "monitor_user_login_password": "{{ password }}",
+                 "monitor_user_password": "{{ password }}", "monitor_user_require_tls": False}}]}]
     (installed.work / "role.yml").write_text(yaml.safe_dump(play, sort_keys=False))
     (installed.work / "role.vars.json").write_text(json.dumps(
         {"password": PASSWORD, "ansible_python_interpreter": str(installed.bin / "python")}))

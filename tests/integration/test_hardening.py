@@ -393,14 +393,14 @@ def role_tasks(variables):
     """The role, then its module result as ``result``."""
     return [{"name": "the role under test", "ansible.builtin.include_role": {"name": "dbaops.mysql_ha.hardening"},
              "vars": variables},
-            {"name": "its result", "ansible.builtin.set_fact": {"result": "{{ mysqlha_hardening_result }}"}}]
+            {"name": "its result", "ansible.builtin.set_fact": {"result": "{{ hardening_result }}"}}]
 
 
 def role_vars(lab, work, **extra):
-    variables = {"mysqlha_login_port": lab.node("primary").port, "mysqlha_login_config_file": lab.client_file,
-                 "mysqlha_tls_generate_ca": True, "mysqlha_tls_dir": str(work / "tls"),
-                 "mysqlha_tls_fragment": str(work / "98-tls.cnf"), "mysqlha_hardening_fragment": str(work / "99-hardening.cnf"),
-                 "mysqlha_secure_file_priv_dir": str(work / "files"), "mysqlha_mysql_user": "nobody"}
+    variables = {"hardening_login_port": lab.node("primary").port, "hardening_login_config_file": lab.client_file,
+                 "hardening_tls_generate_ca": True, "hardening_tls_dir": str(work / "tls"),
+                 "hardening_tls_fragment": str(work / "98-tls.cnf"), "hardening_fragment": str(work / "99-hardening.cnf"),
+                 "hardening_secure_file_priv_dir": str(work / "files"), "hardening_mysql_user": "nobody"}
     variables.update(extra)
     return variables
 
@@ -411,8 +411,8 @@ def test_role_gives_the_tls_files_and_the_secure_file_priv_directory_to_the_serv
     import pwd
 
     lab = make_lab(replicas=0, tls=True)
-    variables = role_vars(lab, tmp_path, mysqlha_login_ssl_mode="verify_ca", mysqlha_login_ssl_ca=lab.topology["tls"]["ca"],
-                          mysqlha_restart=False)
+    variables = role_vars(lab, tmp_path, hardening_login_ssl_mode="verify_ca", hardening_login_ssl_ca=lab.topology["tls"]["ca"],
+                          hardening_restart=False)
     result, output = run_tasks(role_tasks(variables))
     assert result["changed"] is True and "secure_file_priv" in result["fragment"]["content"], output[-3000:]
     nobody = pwd.getpwnam("nobody")
@@ -430,7 +430,7 @@ def test_role_in_check_mode_on_a_fresh_host_shows_the_plan_and_changes_nothing(m
     lab = make_lab(replicas=0)                   # no TLS yet: the role would deploy it and restart the server
     with lab.session("primary") as admin:
         admin.execute("CREATE USER 'app'@'10.1.2.3' IDENTIFIED BY %s", (secrets.token_urlsafe(12),))
-    variables = role_vars(lab, tmp_path, mysqlha_mysql_user=getpass_user(), mysqlha_restart_command="/bin/true")
+    variables = role_vars(lab, tmp_path, hardening_mysql_user=getpass_user(), hardening_restart_command="/bin/true")
     result, output = run_tasks(role_tasks(variables), check=True)
     assert not result.get("failed"), result.get("msg")
     statuses = {c: r["status"] for c, r in result["controls"].items()}

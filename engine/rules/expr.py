@@ -152,6 +152,7 @@ class Expression:
 
     text: str
     tree: ast.AST
+    nodes: int = 0   # syntax nodes: what it costs to keep (a rule set is limited in all)
 
     def evaluate(self, evaluator: BoundedEvaluator, names: dict, seconds: float | None = None):
         """The value over ``names``; BudgetExceeded past the budget or after ``seconds``."""
@@ -185,7 +186,7 @@ def compile_expression(text: str, scope: str) -> Expression:
     if problems:
         raise ExpressionError("; ".join(dict.fromkeys(problems)))
     _check_constants(text, tree)
-    return Expression(text, tree)
+    return Expression(text, tree, nodes)
 
 
 def _check_constant_spec(spec: ast.AST) -> None:

@@ -139,6 +139,22 @@ def targets(snapshot: dict):
                 yield "channel", cluster_name, address, channel.get("name") or "", dict(names, channel=labelled)
 
 
+def sql_string_body(text: str) -> str:
+    """``text`` as it goes between single quotes in SQL: ``\\`` doubled, ``'`` doubled (safe with
+    and without NO_BACKSLASH_ESCAPES: it can never close the literal)."""
+    return text.replace("\\", "\\\\").replace("'", "''")
+
+
+def for_sql(names: dict) -> dict:
+    """The names a remediation is rendered with: ``channel.name`` escaped for the SQL quotes it
+    is written in (``START SLAVE '{channel.name}' SQL_THREAD``), so the statement is safe to paste."""
+    channel = names.get("channel")
+    if isinstance(channel, dict) and isinstance(channel.get("name"), str) and ("'" in channel["name"]
+                                                                              or "\\" in channel["name"]):
+        return dict(names, channel=dict(channel, name=sql_string_body(channel["name"])))
+    return names
+
+
 def member_role(cluster: dict, address: str, facts: dict) -> str:
     """What a member is to its cluster, also when it did not answer (then the analysis tells)."""
     if address == cluster.get("primary"):
@@ -231,7 +247,7 @@ def evaluate(rule_set: RuleSet, snapshot: dict, evaluator: BoundedEvaluator | No
                 continue
             started = _clock()
             summary = rule.summary.render(names)
-            remediation = rule.remediation.render(names) if rule.remediation else ""
+            remediation = rule.remediation.render(for_sql(names)) if rule.remediation else ""
             charge(rule.id, started)
             evaluated.add(fingerprint(rule.id, cluster_name, instance, channel))
             results.append(Result(rule=rule, cluster=cluster_name, instance=instance, channel=channel,

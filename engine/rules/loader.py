@@ -62,6 +62,7 @@ class RuleSetError(Exception):
     at 300 characters, and errors of one kind past the fifth summarised in one line."""
 
     def __init__(self, errors: list[str]):
+        self.count = len(errors)          # every error, also those summarised
         self.errors = summarise(errors)
         super().__init__("\n".join(self.errors))
 

@@ -8,6 +8,7 @@ import json
 import os
 import socket
 import subprocess
+import sys
 
 import pytest
 
@@ -113,7 +114,7 @@ def test_restart_starts_nothing_while_something_listens_on_the_nodes_port(tmp_pa
 
 def test_restart_starts_nothing_while_the_pid_file_names_a_live_server_of_the_datadir(tmp_path, never_started):
     (tmp_path / "replica1").mkdir()
-    holder = subprocess.Popen(["sh", "-c", "sleep 60", str(tmp_path / "replica1" / "my.cnf")])
+    holder = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)", str(tmp_path / "replica1" / "my.cnf")])
     try:
         (tmp_path / "replica1" / "mysqld.pid").write_text(f"{holder.pid}\n")
         lab = Lab(write(tmp_path, [node(tmp_path, port=1, pid=999_999)]))
@@ -142,7 +143,7 @@ class _Session:
 @pytest.mark.parametrize("answering_is_new", [True, False])
 def test_restart_succeeds_only_when_the_answering_server_is_the_one_started(tmp_path, monkeypatch, answering_is_new):
     (tmp_path / "replica1").mkdir()
-    started = subprocess.Popen(["sh", "-c", "sleep 60", str(tmp_path / "replica1" / "my.cnf")])
+    started = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)", str(tmp_path / "replica1" / "my.cnf")])
     try:
         def fake_start(node, *_args, **_kwargs):
             node.pid = started.pid

@@ -523,9 +523,12 @@ class Lab(LabFaults):
         with connect(params) as session:
             rows = session.query("SELECT @@pid_file AS pid_file")
         answering = self._pid_in(str(rows[0]["pid_file"])) if rows else None
-        if answering != node.pid or not pid_runs_datadir(node.pid, node.datadir):
+        if answering != node.pid:
             raise LabError(f"restart {node.name}: the server answering at {node.address} has pid "
                            f"{answering or 'unknown'}, not {node.pid}, the one just started; see {node.error_log}")
+        if not pid_runs_datadir(node.pid, node.datadir):
+            raise LabError(f"restart {node.name}: the server just started (pid {node.pid}) is no longer running; "
+                           f"see {node.error_log}")
 
     def _save_if_present(self) -> None:
         """Record the nodes' state, unless the lab's directory is gone (``destroy``, a wiped lab)."""

@@ -9,11 +9,27 @@ import os
 import socket
 import subprocess
 import sys
+import time
 
 import pytest
 
 import ansible_collections.dbaops.mysql_ha.engine.lab as lab_module
 from ansible_collections.dbaops.mysql_ha.engine.lab import Lab, LabError
+
+
+def stand_in_server(directory):
+    """A process whose command line names ``directory``'s option file, as a lab server's does.
+    Returned once /proc shows that command line (the kernel sets it a moment after exec)."""
+    from pathlib import Path
+
+    proc = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)", str(directory / "my.cnf")])
+    for _attempt in range(1000):
+        if str(directory) in Path(f"/proc/{proc.pid}/cmdline").read_bytes().decode(errors="replace"):
+            return proc
+        time.sleep(0.01)
+    proc.kill()
+    proc.wait()
+    pytest.fail("the stand-in server never showed its command line")
 
 
 def node(tmp_path, name="replica1", **changes):
@@ -114,7 +130,7 @@ def test_restart_starts_nothing_while_something_listens_on_the_nodes_port(tmp_pa
 
 def test_restart_starts_nothing_while_the_pid_file_names_a_live_server_of_the_datadir(tmp_path, never_started):
     (tmp_path / "replica1").mkdir()
-    holder = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)", str(tmp_path / "replica1" / "my.cnf")])
+    holder = stand_in_server(tmp_path / "replica1")
     try:
         (tmp_path / "replica1" / "mysqld.pid").write_text(f"{holder.pid}\n")
         lab = Lab(write(tmp_path, [node(tmp_path, port=1, pid=999_999)]))
@@ -143,7 +159,7 @@ class _Session:
 @pytest.mark.parametrize("answering_is_new", [True, False])
 def test_restart_succeeds_only_when_the_answering_server_is_the_one_started(tmp_path, monkeypatch, answering_is_new):
     (tmp_path / "replica1").mkdir()
-    started = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)", str(tmp_path / "replica1" / "my.cnf")])
+    started = stand_in_server(tmp_path / "replica1")
     try:
         def fake_start(node, *_args, **_kwargs):
             node.pid = started.pid

@@ -20,6 +20,7 @@ from watchdog.events import FileSystemEventHandler
 from watchdog.observers import Observer
 from watchdog.observers.api import BaseObserver
 
+from ansible_collections.dbaops.mysql_ha.engine.rules import loader
 from ansible_collections.dbaops.mysql_ha.engine.rules.loader import (
     RuleSet,
     RuleSetError,
@@ -130,11 +131,14 @@ class RuleReloader:
         if errors:
             return None
         digest = hashlib.sha256()
+        left = loader.MAX_RULE_SET_BYTES
         for path in files:
             try:
-                digest.update(os.fsencode(path) + b"\0" + read_rule_file(path))
+                data = read_rule_file(path, min(loader.MAX_FILE_BYTES, left))
             except Exception:  # noqa: BLE001 - unreadable, FIFO, too large: "changed", let the loader say why
                 return None
+            left -= len(data)
+            digest.update(os.fsencode(path) + b"\0" + data)
         return digest.hexdigest()
 
     def _record_failure(self, errors: list[str]) -> None:

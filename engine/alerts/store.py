@@ -59,11 +59,28 @@ def iso(ts: float | None) -> str | None:
     return datetime.fromtimestamp(ts, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+# How long a run waits for another run's lock on a state file before it gives up (SQLite's busy timeout).
+LOCK_TIMEOUT = 5.0
+
+
+def locked(exc: sqlite3.Error) -> bool:
+    """True when SQLite gave up waiting for another connection's lock (whatever its kind)."""
+    return "locked" in str(exc) or "busy" in str(exc)
+
+
+def state_file_failure(path: str, exc: sqlite3.Error, advice: str) -> StateFileError:
+    """One message for a state file another run holds, whatever the lock kind or the step that
+    met it; for any other SQLite error, "not a usable mysqlha state file" and ``advice``."""
+    if locked(exc):
+        return StateFileError(f"{path}: locked by another run? ({exc}); nothing was changed")
+    return StateFileError(f"{path}: not a usable mysqlha state file ({exc}); {advice}")
+
+
 class AlertStore:
     """Alert state; ``path`` may be ``:memory:`` for one-shot evaluation."""
 
     def __init__(self, path: str = ":memory:"):
-        self.db = sqlite3.connect(path, isolation_level=None)
+        self.db = sqlite3.connect(path, isolation_level=None, timeout=LOCK_TIMEOUT)
         self.db.row_factory = sqlite3.Row
         self.db.executescript(SCHEMA)
 
@@ -248,13 +265,13 @@ def _check_tables(path: str) -> None:
     from urllib.parse import quote
 
     try:
-        db = sqlite3.connect(f"file:{quote(os.path.abspath(path))}?mode=ro", uri=True, timeout=5)
+        db = sqlite3.connect(f"file:{quote(os.path.abspath(path))}?mode=ro", uri=True, timeout=LOCK_TIMEOUT)
         try:
             names = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         finally:
             db.close()
     except sqlite3.Error as exc:
-        raise StateFileError(f"{path}: not a usable mysqlha state file ({exc}); nothing was changed") from None
+        raise state_file_failure(path, exc, "nothing was changed") from None
     foreign = sorted(n for n in names - STATE_TABLES if not n.startswith("sqlite_"))
     if foreign:
         raise StateFileError(f"{path}: not a mysqlha state file (it holds tables {', '.join(foreign[:5])}); "
@@ -273,14 +290,12 @@ def evaluate_once(rule_set, snapshot: dict, state_path: str | None = None) -> On
         try:
             store = AlertStore(own_state_file(state_path))
         except sqlite3.Error as exc:
-            if "locked" in str(exc):
-                raise StateFileError(f"{state_path}: {exc} (another run holding it?); the state was not changed") from None
-            raise StateFileError(f"{state_path}: not a usable mysqlha state file ({exc}); move it away to start afresh") from None
+            raise state_file_failure(state_path, exc, "move it away to start afresh") from None
     try:
         store.update(results, evaluated, clusters=set(snapshot["clusters"]), rule_ids={r.id for r in rule_set.rules})
         return OneShot(store.alerts(), errors, rules_failing_everywhere(rule_set, snapshot, errors))
     except sqlite3.Error as exc:   # locked by another run for longer than the timeout, or damaged
-        raise StateFileError(f"{state_path}: {exc} (another run holding it?); the state was not changed") from None
+        raise state_file_failure(str(state_path), exc, "the state was not changed") from None
     except (TypeError, ValueError, OverflowError) as exc:   # rows of another version, or edited by hand
         raise StateFileError(f"{state_path}: a damaged alert row ({type(exc).__name__}: {str(exc)[:120]}); "
                              "move the file away to start afresh") from None

@@ -68,15 +68,25 @@ def _dispatch(args: argparse.Namespace) -> int:
     return run_demo(args.dir, keep=args.keep)
 
 
+# Commands whose exit 1 means "an alert (or a failing control) at --fail-on": a failure of
+# theirs must be 2 (unusable input), never 1, or a broken input would page like an alert.
+_EXIT_1_IS_A_FINDING = ("eval", "report")
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    failed = int(Exit.UNUSABLE) if args.command in _EXIT_1_IS_A_FINDING else 1
     try:
         return _dispatch(args)
     except (LabError, MysqlhaError, ValueError) as exc:
         print(f"mysqlha: error: {exc}", file=sys.stderr)
-        return 1
+        return failed
     except OSError as exc:   # a directory that cannot be made or written, a name too long...
         print(f"mysqlha: error: {exc.filename or ''}: {exc.strerror or exc}", file=sys.stderr)
-        return 1
+        return failed
+    except (MemoryError, RecursionError) as exc:
+        print(f"mysqlha: error: unusable input: out of {'memory' if isinstance(exc, MemoryError) else 'stack'} "
+              "(an input too large or too deeply nested?)", file=sys.stderr)
+        return failed
     except KeyboardInterrupt:
         return 130

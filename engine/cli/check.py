@@ -27,7 +27,7 @@ def run_check(args: argparse.Namespace) -> int:
     except RuleSetError as exc:
         for error in exc.errors:
             print(error, file=sys.stderr)
-        print(f"mysqlha check: {len(exc.errors)} error(s)", file=sys.stderr)
+        print(f"mysqlha check: {exc.count} error(s)", file=sys.stderr)
         return 1
     where = "" if args.paths else f" ({default_rules()})"
     print(f"ok: {len(rule_set.rules)} rules in {len(rule_set.files)} files{where}")

@@ -54,14 +54,20 @@ def parse_shard(text: str | None) -> tuple[int, int] | None:
 
 
 def run_daemon(args: argparse.Namespace) -> int:
-    from ansible_collections.dbaops.mysql_ha.engine.daemon.config import load_config
+    from ansible_collections.dbaops.mysql_ha.engine.daemon.config import ConfigProblems, load_config
     from ansible_collections.dbaops.mysql_ha.engine.daemon.monitor import in_shard
     from ansible_collections.dbaops.mysql_ha.engine.daemon.service import Service
 
     logging.basicConfig(level=args.log_level.upper(), stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     shard = parse_shard(args.shard)
-    config = load_config(args.config, strict=args.check)
+    try:
+        config = load_config(args.config, strict=args.check)
+    except ConfigProblems as exc:   # one problem a line, as `check` prints rule errors
+        for problem in exc.problems:
+            print(f"mysqlha run: error: {problem}", file=sys.stderr)
+        print(f"mysqlha run: {len(exc.problems)} config problem(s)", file=sys.stderr)
+        return 1
     if config.listen and not config.api_token and config.listen[0] not in ("127.0.0.1", "::1", "localhost"):
         print(f"mysqlha run: warning: the API listens on {config.listen[0]} without a token: anyone who reaches it "
               "can ack and silence alerts (set http.token_env)", file=sys.stderr)
@@ -78,7 +84,8 @@ def run_daemon(args: argparse.Namespace) -> int:
         try:
             rule_set = load_rule_set(config.rules or (["rules"] if os.path.isdir("rules") else [str(PACKAGED_RULES)]))
         except RuleSetError as exc:
-            print(f"mysqlha run: rules: {exc}", file=sys.stderr)
+            for error in exc.errors:
+                print(f"mysqlha run: rules: {error}", file=sys.stderr)
             return 1
         from ansible_collections.dbaops.mysql_ha.plugins.module_utils.connection import resolve_params
         from ansible_collections.dbaops.mysql_ha.plugins.module_utils.errors import ConfigError

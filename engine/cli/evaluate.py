@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from enum import IntEnum
 
@@ -39,6 +40,28 @@ class Exit(IntEnum):
 
 
 MAX_RULE_ERRORS_SHOWN = 20
+# Fact values reach the terminal in the table: C0 and C1 controls (ESC, CSI, CR, LF, BEL...),
+# DEL and lone surrogates become a space, so a name can neither drive the terminal nor fake a line.
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+# Widths a table column is cut at (the summary is already at most 4096 when rendered), and a
+# message on stderr, which names clusters and instances too.
+CELL_WIDTHS = {"rule": 64, "cluster": 64, "where": 128, "summary": 1024}
+MESSAGE_WIDTH = 1000
+
+
+def cell(value, width: int) -> str:
+    """A fact value as a table shows it: one line, no control character, at most ``width`` characters."""
+    text = str(value)
+    if len(text) > width:
+        text = text[:width - 1] + "\u2026"
+    return _UNPRINTABLE.sub(" ", text)
+
+
+def table_row(alert: dict) -> str:
+    where = alert["instance"] + (f" ({alert['channel']})" if alert["channel"] else "")
+    return (f"{cell(alert['severity'], 4)}  {cell(alert['state'], 10):<8} {cell(alert['rule'], CELL_WIDTHS['rule']):<30} "
+            f"{cell(alert['cluster'], CELL_WIDTHS['cluster']):<12} {cell(where, CELL_WIDTHS['where']):<24} "
+            f"{cell(alert['summary'], CELL_WIDTHS['summary'])}")
 
 
 def run_eval(args: argparse.Namespace) -> int:
@@ -63,9 +86,9 @@ def run_eval(args: argparse.Namespace) -> int:
         return Exit.UNUSABLE
     loaded = load_facts(args.facts, default_cluster=args.cluster, max_age=max_age)
     for warning in loaded.warnings:
-        print(f"mysqlha eval: warning: {warning}", file=sys.stderr)
+        print(f"mysqlha eval: warning: {cell(warning, MESSAGE_WIDTH)}", file=sys.stderr)
     for error in loaded.errors:
-        print(f"mysqlha eval: unusable input: {error}", file=sys.stderr)
+        print(f"mysqlha eval: unusable input: {cell(error, MESSAGE_WIDTH)}", file=sys.stderr)
     try:
         outcome = evaluate_once(rule_set, loaded.snapshot, state_path=args.state)
     except StateFileError as exc:
@@ -76,7 +99,7 @@ def run_eval(args: argparse.Namespace) -> int:
         print("mysqlha eval: note: pending alerts (rules with `for`) never fire in a run without --state FILE, "
               "which keeps the state between runs", file=sys.stderr)
     for error in errors[:MAX_RULE_ERRORS_SHOWN]:
-        print(f"mysqlha eval: rule error: {error}", file=sys.stderr)
+        print(f"mysqlha eval: rule error: {cell(error, MESSAGE_WIDTH)}", file=sys.stderr)
     if len(errors) > MAX_RULE_ERRORS_SHOWN:
         print(f"mysqlha eval: ... and {len(errors) - MAX_RULE_ERRORS_SHOWN} more rule errors", file=sys.stderr)
     if broken:
@@ -87,8 +110,7 @@ def run_eval(args: argparse.Namespace) -> int:
             print(json.dumps(alert, sort_keys=True))
     else:
         for alert in alerts:
-            where = alert["instance"] + (f" ({alert['channel']})" if alert["channel"] else "")
-            print(f"{alert['severity']}  {alert['state']:<8} {alert['rule']:<30} {alert['cluster']:<12} {where:<24} {alert['summary']}")
+            print(table_row(alert))
         if not alerts:
             print("no alerts" + (" (from the usable part of the input)" if loaded.errors or broken else ""))
     if args.fail_on and firing_at_or_above(alerts, args.fail_on):

@@ -58,6 +58,14 @@ _DURATION = re.compile(r"^\s*(\d{1,9}(?:\.\d{1,9})?)\s*(ms|s|m|h|d)?\s*$")
 _UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0, None: 1.0}
 
 
+class ConfigProblems(ConfigError):
+    """A config with problems: ``problems`` lists each (``file: problem``), the message joins them."""
+
+    def __init__(self, path, problems: list[str]):
+        self.problems = [f"{path}: {p}" for p in problems]
+        super().__init__(f"{path}: " + "; ".join(problems))
+
+
 @dataclass(frozen=True)
 class Cluster:
     name: str
@@ -263,7 +271,7 @@ def load_config(path: str, env=None, strict: bool = True) -> Config:
     if raw_clusters and not clusters:
         problems.append("clusters: not one of them can be watched")
     if problems or (strict and degraded):
-        raise ConfigError(f"{path}: " + "; ".join(problems + degraded))
+        raise ConfigProblems(path, problems + degraded)
     return Config(path=str(source), interval=interval, rules=rule_paths, state_dir=str(base / str(raw.get("state_dir", "state"))),
                   listen=listen, api_token=token, clusters=clusters, channels=channels, tiers=tiers,
                   business_hours=hours, security_interval=security_interval,

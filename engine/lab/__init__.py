@@ -8,11 +8,15 @@ processes recorded there, and only while they still run the lab's datadirs.
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 import json
 import os
 import pwd
+import reprlib
 import shlex
 import shutil
+import socket
+import stat
 import time
 from pathlib import Path
 
@@ -48,6 +52,79 @@ def default_lab_dir() -> str:
     return os.environ.get("MYSQLHA_LAB_DIR") or os.path.abspath(".mysqlha-lab")
 
 
+MAX_LAB_JSON_BYTES = 16 * 1024 * 1024
+ROLES = ("primary", "replica", "galera")
+MAX_PID = 1 << 22   # the kernel's pid_max cannot be higher
+
+
+def read_lab_json(where: str) -> bytes:
+    """lab.json's bytes: a regular file only (a FIFO is not waited on, a device not read), at
+    most MAX_LAB_JSON_BYTES read (a sparse 6 GB file costs no more than that)."""
+    fd = os.open(where, os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise ValueError("not a regular file (a FIFO, device or directory)")
+        chunks, size = [], 0
+        while size <= MAX_LAB_JSON_BYTES:
+            chunk = os.read(fd, 1 << 20)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+    finally:
+        os.close(fd)
+    if size > MAX_LAB_JSON_BYTES:
+        raise ValueError(f"more than {MAX_LAB_JSON_BYTES} bytes")
+    return b"".join(chunks)
+
+
+def _shown(value) -> str:
+    """A value read from lab.json, for a message: its repr, bounded."""
+    return reprlib.repr(value)
+
+
+def _is_int(value, low: int, high: int) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
+
+
+def _loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def node_problem(node: Node) -> str | None:
+    """What is wrong with a node read from lab.json (the field and why), or None.  Every field
+    the lab acts on is checked before anything is done with it."""
+    if not isinstance(node.role, str) or node.role not in ROLES:
+        return f"role {_shown(node.role)} is not one of {', '.join(ROLES)}"
+    if not _is_int(node.server_id, 0, 2**32 - 1):
+        return f"server_id {_shown(node.server_id)} is not a whole number from 0 to {2**32 - 1}"
+    for name in ("port", "galera_port", "ist_port", "sst_port"):
+        value = getattr(node, name)
+        if (value is not None or name == "port") and not _is_int(value, 1, 65535):
+            return f"{name} {_shown(value)} is not a port (a whole number from 1 to 65535)"
+    if node.pid is not None and not _is_int(node.pid, 1, MAX_PID):
+        return f"pid {_shown(node.pid)} is not a process id (a whole number from 1 to {MAX_PID})"
+    if not isinstance(node.stopped, bool):
+        return f"stopped {_shown(node.stopped)} is not true or false"
+    if not isinstance(node.extra, dict):
+        return f"extra {_shown(node.extra)} is not a mapping"
+    if node.extra.get("delay") is not None and not _is_int(node.extra["delay"], 0, 86400):
+        return f"extra.delay {_shown(node.extra['delay'])} is not a whole number of seconds from 0 to 86400"
+    if node.netns is not None and not (isinstance(node.netns, str) and hostnet.is_lab_netns(node.netns)):
+        return f"netns {_shown(node.netns)} is not a namespace the lab makes"
+    if not isinstance(node.host, str):
+        return f"host {_shown(node.host)} is not an address"
+    if not (_loopback(node.host) or (node.netns is not None and hostnet.is_lab_address(node.host))):
+        return (f"host {node.host[:60]!r} is not a loopback address (127.x, ::1, localhost) or the address of a "
+                "host of the lab's own")
+    return None
+
+
 class Lab(LabFaults):
     """A set of lab servers under one directory."""
 
@@ -77,8 +154,8 @@ class Lab(LabFaults):
             return
         where = self.state_file
         try:
-            data = json.loads(Path(where).read_bytes()[:16 * 1024 * 1024].decode("utf-8"))
-        except (OSError, ValueError, RecursionError) as exc:
+            data = json.loads(read_lab_json(where).decode("utf-8"))
+        except (OSError, ValueError, RecursionError, MemoryError) as exc:
             raise LabError(f"{where}: not a lab record ({type(exc).__name__}: {str(exc)[:120]}); "
                            "remove the directory if it holds nothing of yours") from None
         if not isinstance(data, dict) or not isinstance(data.get("nodes", []), list) \
@@ -98,11 +175,23 @@ class Lab(LabFaults):
                     not isinstance(node.port, int) or not (node.pid is None or isinstance(node.pid, int)):
                 raise LabError(f"{where}: nodes[{index}] ({str(raw.get('name'))[:40]!r}) does not describe a node "
                                f"of this lab (its dir must be {self.base}/<name>); nothing was changed")
+            problem = node_problem(node)
+            if problem:
+                raise LabError(f"{where}: nodes[{index}] ({node.name[:40]!r}): {problem}; nothing was changed")
             nodes.append(node)
         topology = data.get("topology", {})
         for key in ("floods", "silenced", "hostnet"):
             if topology.get(key) is not None and not isinstance(topology[key], dict):
                 raise LabError(f"{where}: topology.{key} is not a mapping; nothing was changed")
+        names = {n.name for n in nodes}
+        for name, pid in (topology.get("floods") or {}).items():
+            if name not in names or not _is_int(pid, 1, MAX_PID):
+                raise LabError(f"{where}: topology.floods[{_shown(name)}] must map a node of this lab to the pid of "
+                               f"its flood, got {_shown(pid)}; nothing was changed")
+        for name, keep in (topology.get("silenced") or {}).items():
+            if name not in names or not isinstance(keep, list) or not all(k in names for k in keep):
+                raise LabError(f"{where}: topology.silenced[{_shown(name)}] must map a node of this lab to a list of "
+                               f"its nodes, got {_shown(keep)}; nothing was changed")
         self.nodes, self.topology = nodes, topology
 
     def _save(self) -> None:
@@ -386,11 +475,60 @@ class Lab(LabFaults):
             raise LabError(f"{name}: restarting a Galera node is not supported; run `lab up` again")
         if pid_runs_datadir(node.pid, node.datadir):
             stop_server(node)
+        # A server lab.json does not know (a stale pid) would keep the datadir locked and answer
+        # in the new one's place: start nothing while anything holds the node's files or port.
+        occupied = self.occupied(node)
+        if occupied:
+            raise LabError(f"restart {name}: {occupied}, which lab.json does not record (its pid there is "
+                           f"{node.pid or 'none'}); nothing was started. Stop that process, then restart again")
         start_server(node, None, die_with_parent=self.die_with_parent)
         self._save()
         # TLS when the server offers it: a hardened server may now refuse plain connections
         # (require_secure_transport in a fragment of its conf.d).
-        wait_ready(node, timeout=timeout, params=self.params(node, ssl_mode="preferred"))
+        params = self.params(node, ssl_mode="preferred")
+        wait_ready(node, timeout=timeout, params=params)
+        self.check_answering_pid(node, params)
+
+    @staticmethod
+    def _pid_in(path: str) -> int | None:
+        """The pid a server's pid file names (a small regular file), or None."""
+        try:
+            text = read_lab_json(path)[:32].decode("ascii", "replace").strip()
+        except (OSError, ValueError):
+            return None
+        return int(text) if text.isdigit() and 0 < int(text) <= MAX_PID else None
+
+    def occupied(self, node: Node) -> str | None:
+        """What still holds ``node``'s datadir, socket or port (a server lab.json lost track
+        of), or None when the node can start."""
+        pid = self._pid_in(os.path.join(node.dir, "mysqld.pid"))
+        if pid is not None and pid_runs_datadir(pid, node.datadir):
+            return f"a server (pid {pid}) still runs on its datadir {node.datadir}"
+        if os.path.exists(node.socket):
+            with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
+                probe.settimeout(0.5)
+                try:
+                    probe.connect(node.socket)
+                    return f"something answers on its socket {node.socket}"
+                except OSError:
+                    pass
+        try:
+            with socket.create_connection((node.host, node.port), timeout=0.5):
+                return f"something listens on its address {node.address}"
+        except OSError:
+            return None
+
+    def check_answering_pid(self, node: Node, params: ConnectionParams) -> None:
+        """LabError unless the server answering at ``node``'s address is the one just started."""
+        with connect(params) as session:
+            rows = session.query("SELECT @@pid_file AS pid_file")
+        answering = self._pid_in(str(rows[0]["pid_file"])) if rows else None
+        if answering != node.pid:
+            raise LabError(f"restart {node.name}: the server answering at {node.address} has pid "
+                           f"{answering or 'unknown'}, not {node.pid}, the one just started; see {node.error_log}")
+        if not pid_runs_datadir(node.pid, node.datadir):
+            raise LabError(f"restart {node.name}: the server just started (pid {node.pid}) is no longer running; "
+                           f"see {node.error_log}")
 
     def _save_if_present(self) -> None:
         """Record the nodes' state, unless the lab's directory is gone (``destroy``, a wiped lab)."""

@@ -41,6 +41,16 @@ LOCK_FILE = "/run/mysqlha-lab-hosts.lock"
 _ADDRESS = re.compile(re.escape(PREFIX) + r"\.[0-9]{1,3}\.[0-9]{1,3}")
 
 
+def is_lab_netns(name: str) -> bool:
+    """True when ``name`` has the shape of a namespace the lab makes (never ``../``, never another's)."""
+    return bool(_NETNS.fullmatch(name))
+
+
+def is_lab_address(address: str) -> bool:
+    """True when ``address`` is in the block the lab gives its own hosts."""
+    return bool(_ADDRESS.fullmatch(address))
+
+
 def unavailable_reason() -> str | None:
     """Why this machine cannot give lab nodes hosts of their own, or None."""
     if os.geteuid() != 0:

@@ -22,7 +22,7 @@ __all__ = ["FORMATS", "REPORT_FORMAT", "ReportError", "build_report", "check_pre
 FORMATS = {"html": render_html, "md": render_markdown, "csv": render_csv, "json": render_json, "junit": render_junit}
 SUFFIXES = {".html": "html", ".htm": "html", ".md": "md", ".markdown": "md", ".csv": "csv", ".json": "json", ".xml": "junit",
             ".junit": "junit", ".txt": "md"}
-MAX_PREVIOUS_BYTES = 64 * 1024 * 1024
+MAX_PREVIOUS_BYTES = 16 * 1024 * 1024   # a report of 20k hosts is about that; a bigger one is not ours
 
 
 def render(report: dict, fmt: str) -> str:
@@ -37,26 +37,31 @@ def format_for_path(path: str) -> str | None:
 
 def read_previous(path: str) -> dict:
     """A previous JSON report, checked; ReportError names the file and what is wrong."""
-    import json
-    import os
-    import stat
+    from pathlib import Path
+
+    from ansible_collections.dbaops.mysql_ha.engine.rules.snapshot import (
+        JsonFileError,
+        JsonTooLarge,
+        parse_json_bounded,
+        read_bounded,
+    )
 
     try:
-        info = os.stat(path)
-        if not stat.S_ISREG(info.st_mode):
-            raise ReportError("%s: not a regular file" % path)
-        if info.st_size > MAX_PREVIOUS_BYTES:
-            raise ReportError("%s: %d bytes; a previous report is limited to %d" % (path, info.st_size, MAX_PREVIOUS_BYTES))
-        with open(path, encoding="utf-8") as handle:
-            document = json.load(handle)
+        document = parse_json_bounded(read_bounded(Path(path), MAX_PREVIOUS_BYTES))
     except OSError as exc:
         raise ReportError("%s: cannot read: %s" % (path, exc.strerror or exc))
-    except (ValueError, RecursionError) as exc:  # JSONDecodeError, UnicodeDecodeError
+    except JsonTooLarge as exc:
+        raise ReportError("%s: %s; a previous report is limited to %d" % (path, exc, MAX_PREVIOUS_BYTES))
+    except JsonFileError as exc:  # not a regular file, not UTF-8, too many lists and objects, too deep
+        raise ReportError("%s: %s" % (path, exc))
+    except ValueError as exc:  # JSONDecodeError
         raise ReportError("%s: not JSON (%s)" % (path, str(exc)[:160]))
     try:
         return check_previous(document)
     except ReportError as exc:
         raise ReportError("%s: %s" % (path, exc))
+    except (MemoryError, RecursionError):
+        raise ReportError("%s: too large or too deep to compare against" % path)
 
 
 def write_atomically(path: str, text: str) -> None:

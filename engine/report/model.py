@@ -3,8 +3,10 @@ the stamps an auditor files it by, and what changed since a previous report.
 
 The report is a pure function of the facts (and the previous report): no clock is read, and
 every list is sorted, so the same facts give byte-identical output in every format.
-Host-provided text is bounded and masked (password hashes and IDENTIFIED BY literals never
-reach a report).
+Host-provided text is bounded and masked (password hashes, IDENTIFIED BY/VIA ... USING literals,
+``-p<password>`` on a command line never reach a report; plugins/module_utils/audit/mask.py
+finds the literals, and replaces a statement whose literal it cannot locate, one left open
+for instance, whole).
 """
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ import re
 from datetime import datetime, timezone
 from functools import lru_cache
 
+from ansible_collections.dbaops.mysql_ha.plugins.module_utils.audit.mask import mask
 from ansible_collections.dbaops.mysql_ha.plugins.module_utils.hardening.catalog import (
     BENCHMARKS,
     CONTROLS,
@@ -37,9 +40,12 @@ _SECRETS = (
     (re.compile(r"\*[0-9A-Fa-f]{40}\b"), "<password hash>"),                  # mysql_native_password
     (re.compile(r"\$A\$\d{3}\$[^\s'\",;]{20,}"), "<password hash>"),          # caching_sha2_password
     (re.compile(r"\$[1256][ay]?\$[^\s'\",;]{8,}"), "<password hash>"),        # crypt(3) style (sha256_password, PAM)
+    # A client's command line: mysql -uroot -phunter7, -p'x y', --password=x (a bare -p prompts: no secret).
+    (re.compile(r"(?<![\w-])(-p|--password=|--pass=)('(?:[^'\\]|\\.)*'?|\"(?:[^\"\\]|\\.)*\"?|[^\s'\"]+)"), r"\1***"),
 )
 # Control characters, and what XML 1.0 cannot carry (lone surrogates, U+FFFE, U+FFFF).
-_CONTROL_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
+# C1 controls (U+0080-U+009F: U+009B is a terminal's CSI) too.
+_CONTROL_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 
 
 class ReportError(ValueError):
@@ -56,7 +62,7 @@ def clean_text(value, limit: int = MAX_TEXT) -> str:
 @lru_cache(maxsize=8192)
 def _clean(text: str, limit: int) -> str:
     """Titles, remediations and references repeat on every host: each is cleaned once."""
-    text = _CONTROL_CHARS.sub(" ", text)
+    text = mask(_CONTROL_CHARS.sub(" ", text))
     for pattern, replacement in _SECRETS:
         text = pattern.sub(replacement, text)
     return text if len(text) <= limit else text[:limit] + "..."

@@ -14,8 +14,10 @@ def render_json(report: dict) -> str:
 
 
 def _cell(text) -> str:
-    """Markdown table cell: one line, pipes escaped."""
-    return " ".join(str("" if text is None else text).split()).replace("\\", "\\\\").replace("|", "\\|") or " "
+    """Markdown text (a table cell too): one line, pipes escaped, and ``&``, ``<``, ``>`` as
+    entities, so a wiki that renders HTML in Markdown shows a host's ``<script>`` as text."""
+    text = " ".join(str("" if text is None else text).split()).replace("\\", "\\\\").replace("|", "\\|")
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;") or " "
 
 
 def _refs(references: dict) -> str:
@@ -24,9 +26,10 @@ def _refs(references: dict) -> str:
 
 def _stamp_lines(report: dict) -> list[str]:
     collected = report["collected"]
-    lines = ["- Collected: %s to %s" % (collected["earliest"] or "unknown", collected["latest"] or "unknown")]
-    lines.append("- Servers: %s" % (", ".join("%s (%d)" % kv for kv in report["servers"].items()) or "none assessed"))
-    lines.append("- Benchmarks: %s" % (", ".join(report["benchmarks"].values()) or "none cited"))
+    lines = ["- Collected: %s to %s" % (_cell(collected["earliest"] or "unknown"), _cell(collected["latest"] or "unknown"))]
+    lines.append("- Servers: %s" % (", ".join("%s (%d)" % (_cell(k), v) for k, v in report["servers"].items())
+                                    or "none assessed"))
+    lines.append("- Benchmarks: %s" % (", ".join(_cell(v) for v in report["benchmarks"].values()) or "none cited"))
     return lines
 
 
@@ -44,7 +47,8 @@ def _changes_markdown(changes: dict | None) -> list[str]:
         return []
     previous = changes["previous"]["collected"] or {}
     lines = ["", "## Changes since the previous report", "",
-             "Previous report collected %s to %s." % (previous.get("earliest") or "?", previous.get("latest") or "?"), ""]
+             "Previous report collected %s to %s." % (_cell(previous.get("earliest") or "?"),
+                                                      _cell(previous.get("latest") or "?")), ""]
     for label, key in (("Hosts added", "hosts_added"), ("Hosts removed", "hosts_removed")):
         if changes[key]:
             lines.append("- %s: %s" % (label, _cell(", ".join(changes[key]))))
@@ -79,7 +83,7 @@ def render_markdown(report: dict) -> str:
         lines += ["", "### %s" % _cell(host["instance"]), ""]
         lines.append("Cluster %s; %s %s; role %s; collected %s." % (
             _cell(host["cluster"]), _cell(host["flavor"] or "?"), _cell(host["version"] or "?"), _cell(host["role"] or "unknown"),
-            host["collected_at"] or "unknown"))
+            _cell(host["collected_at"] or "unknown")))
         if not host["assessed"]:
             lines += ["", "**Not assessed:** " + _cell(host["problem"])]
             continue

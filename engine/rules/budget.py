@@ -176,7 +176,7 @@ def bounded_operators(budget: Budget, base: dict) -> dict:
     return operators
 
 
-def _nested_size(value, budget_left: int) -> int:
+def nested_size(value, budget_left: int) -> int:
     """Characters ``str(value)`` would print, counted until it passes ``budget_left``."""
     stack = [value]
     total = 0
@@ -184,11 +184,13 @@ def _nested_size(value, budget_left: int) -> int:
         item = stack.pop()
         if isinstance(item, (list, tuple, set, frozenset)):
             total += 2 + 2 * len(item)
-            stack.extend(item)
+            if total <= budget_left:  # a million items are not copied to be refused
+                stack.extend(item)
         elif isinstance(item, dict):
             total += 2 + 4 * len(item)
-            stack.extend(item.keys())
-            stack.extend(item.values())
+            if total <= budget_left:
+                stack.extend(item.keys())
+                stack.extend(item.values())
         elif isinstance(item, (str, bytes)):
             total += len(item) + 2
         else:
@@ -200,7 +202,7 @@ def bounded_functions(budget: Budget, base: dict) -> dict:
     """``base`` with the functions whose result can grow past the budget checked first."""
 
     def bounded_str(value=""):
-        size = _nested_size(value, LIMITS.string_chars)
+        size = nested_size(value, LIMITS.string_chars)
         if size > LIMITS.string_chars:
             raise BudgetExceeded(f"str() would print more than {LIMITS.string_chars} characters")
         budget.spend(size, "str()")

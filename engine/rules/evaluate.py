@@ -18,6 +18,9 @@ from ansible_collections.dbaops.mysql_ha.engine.rules.budget import BoundedEvalu
 from ansible_collections.dbaops.mysql_ha.engine.rules.expr import make_evaluator
 from ansible_collections.dbaops.mysql_ha.engine.rules.loader import Rule, RuleSet
 
+# The clock the per-rule cap is measured with (a test replaces it to count instead of wait).
+_clock = time.monotonic
+
 
 @dataclass(frozen=True)
 class Result:
@@ -136,6 +139,22 @@ def targets(snapshot: dict):
                 yield "channel", cluster_name, address, channel.get("name") or "", dict(names, channel=labelled)
 
 
+def sql_string_body(text: str) -> str:
+    """``text`` as it goes between single quotes in SQL: ``\\`` doubled, ``'`` doubled (safe with
+    and without NO_BACKSLASH_ESCAPES: it can never close the literal)."""
+    return text.replace("\\", "\\\\").replace("'", "''")
+
+
+def for_sql(names: dict) -> dict:
+    """The names a remediation is rendered with: ``channel.name`` escaped for the SQL quotes it
+    is written in (``START SLAVE '{channel.name}' SQL_THREAD``), so the statement is safe to paste."""
+    channel = names.get("channel")
+    if isinstance(channel, dict) and isinstance(channel.get("name"), str) and ("'" in channel["name"]
+                                                                              or "\\" in channel["name"]):
+        return dict(names, channel=dict(channel, name=sql_string_body(channel["name"])))
+    return names
+
+
 def member_role(cluster: dict, address: str, facts: dict) -> str:
     """What a member is to its cluster, also when it did not answer (then the analysis tells)."""
     if address == cluster.get("primary"):
@@ -152,8 +171,9 @@ def evaluate(rule_set: RuleSet, snapshot: dict, evaluator: BoundedEvaluator | No
     """(results, errors, evaluated): the rules that hold, per-target errors, and the
     fingerprints of every (rule, target) evaluated without error.
 
-    Each rule has ``guard.cap_seconds`` for all its targets of this pass, so one slow rule
-    delays the others by no more than that (see RuleGuard)."""
+    Each rule has ``guard.cap_seconds`` for all its targets of this pass (its condition, its
+    ``severity_if`` tiers and the rendering of its summary and remediation, all counted), so one
+    slow rule delays the others by no more than that plus one step (see RuleGuard)."""
     evaluator = evaluator or make_evaluator()
     guard = guard or RuleGuard()
     guard.start_pass(rule_set)
@@ -164,6 +184,18 @@ def evaluate(rule_set: RuleSet, snapshot: dict, evaluator: BoundedEvaluator | No
     over_cap: set[str] = set()
     for rule_id, reason in sorted(guard.disabled.items()):
         errors.append(RuleError.of(rule_id, f"{rule_id}: {reason}"))
+
+    def stop(rule_id: str, where: str) -> None:
+        over_cap.add(rule_id)
+        errors.append(RuleError.of(rule_id, f"{rule_id} on {where}: over its time cap of "
+                                            f"{guard.cap_seconds * 1000:.0f} ms for this pass; "
+                                            "its other targets were skipped"))
+
+    def charge(rule_id: str, started: float) -> float:
+        """Add the time since ``started`` to the rule's pass; what it has left."""
+        spent[rule_id] = spent.get(rule_id, 0.0) + _clock() - started
+        return guard.cap_seconds - spent[rule_id]
+
     for scope, cluster_name, instance, channel, names in targets(snapshot):
         where = f"{cluster_name}/{instance}{'/' + channel if channel else ''}"
         for rule in rule_set.by_scope.get(scope, ()):
@@ -171,43 +203,54 @@ def evaluate(rule_set: RuleSet, snapshot: dict, evaluator: BoundedEvaluator | No
                 continue
             left = guard.cap_seconds - spent.get(rule.id, 0.0)
             if left <= 0:
-                over_cap.add(rule.id)
-                errors.append(RuleError.of(rule.id, f"{rule.id} on {where}: over its time cap of "
-                                                    f"{guard.cap_seconds * 1000:.0f} ms for this pass; "
-                                                    "its other targets were skipped"))
+                stop(rule.id, where)
                 continue
-            started = time.monotonic()
+            started = _clock()
             try:
                 holds = bool(rule.when.evaluate(evaluator, names, seconds=left))
             except BudgetExceeded as exc:
-                spent[rule.id] = spent.get(rule.id, 0.0) + time.monotonic() - started
-                if spent[rule.id] >= guard.cap_seconds:
-                    over_cap.add(rule.id)
-                    errors.append(RuleError.of(rule.id, f"{rule.id} on {where}: over its time cap of "
-                                                        f"{guard.cap_seconds * 1000:.0f} ms for this pass; "
-                                                        "its other targets were skipped"))
+                if charge(rule.id, started) <= 0:
+                    stop(rule.id, where)
                 else:
                     errors.append(RuleError.of(rule.id, f"{rule.id} on {where}: {exc}"))
                 continue
             except Exception as exc:  # a rule that breaks on these facts must not stop the others
-                spent[rule.id] = spent.get(rule.id, 0.0) + time.monotonic() - started
+                charge(rule.id, started)
                 errors.append(RuleError.of(rule.id, f"{rule.id} on {where}: {type(exc).__name__}: {exc}"))
                 continue
-            spent[rule.id] = spent.get(rule.id, 0.0) + time.monotonic() - started
-            evaluated.add(fingerprint(rule.id, cluster_name, instance, channel))
+            left = charge(rule.id, started)
             if not holds:
+                evaluated.add(fingerprint(rule.id, cluster_name, instance, channel))
                 continue
+            # severity_if tiers and the templates run on the same cap as the condition: a target
+            # the rule has no time left for is skipped whole (not evaluated, its alert kept as it is).
             severity = rule.severity
             for tier, condition in rule.severity_if:
+                if left <= 0:
+                    break
+                if tier >= severity:
+                    continue
+                started = _clock()
                 try:
-                    if tier < severity and condition.evaluate(evaluator, names, seconds=guard.cap_seconds):
-                        severity = tier
-                        break
+                    tier_holds, failure = bool(condition.evaluate(evaluator, names, seconds=left)), None
                 except Exception as exc:  # the base severity stands; the error is reported
+                    tier_holds, failure = False, exc
+                left = charge(rule.id, started)
+                if failure is not None and left > 0:
                     errors.append(RuleError.of(rule.id, f"{rule.id}.severity_if.{tier} on {where}: "
-                                                        f"{type(exc).__name__}: {exc}", in_condition=False))
+                                                        f"{type(failure).__name__}: {failure}", in_condition=False))
+                if tier_holds:
+                    severity = tier
+                    break
+            if left <= 0:
+                stop(rule.id, where)
+                continue
+            started = _clock()
+            summary = rule.summary.render(names)
+            remediation = rule.remediation.render(for_sql(names)) if rule.remediation else ""
+            charge(rule.id, started)
+            evaluated.add(fingerprint(rule.id, cluster_name, instance, channel))
             results.append(Result(rule=rule, cluster=cluster_name, instance=instance, channel=channel,
-                                  summary=rule.summary.render(names), severity=severity,
-                                  remediation=rule.remediation.render(names) if rule.remediation else ""))
+                                  summary=summary, severity=severity, remediation=remediation))
     guard.end_pass(over_cap)
     return results, errors, evaluated

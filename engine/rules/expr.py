@@ -24,7 +24,12 @@ from dataclasses import dataclass
 
 import simpleeval
 
-from ansible_collections.dbaops.mysql_ha.engine.rules.budget import BoundedEvaluator, BudgetExceeded, check_format_spec
+from ansible_collections.dbaops.mysql_ha.engine.rules.budget import (
+    BoundedEvaluator,
+    BudgetExceeded,
+    check_format_spec,
+    nested_size,
+)
 from ansible_collections.dbaops.mysql_ha.engine.rules.fact_names import check_path
 
 MAX_EXPRESSION_CHARS = 4096
@@ -147,6 +152,7 @@ class Expression:
 
     text: str
     tree: ast.AST
+    nodes: int = 0   # syntax nodes: what it costs to keep (a rule set is limited in all)
 
     def evaluate(self, evaluator: BoundedEvaluator, names: dict, seconds: float | None = None):
         """The value over ``names``; BudgetExceeded past the budget or after ``seconds``."""
@@ -180,7 +186,7 @@ def compile_expression(text: str, scope: str) -> Expression:
     if problems:
         raise ExpressionError("; ".join(dict.fromkeys(problems)))
     _check_constants(text, tree)
-    return Expression(text, tree)
+    return Expression(text, tree, nodes)
 
 
 def _check_constant_spec(spec: ast.AST) -> None:
@@ -234,9 +240,11 @@ class _FactFormatter(string.Formatter):
 
 
 def _short_repr(value) -> str:
-    """A container fact in a summary: at most MAX_RENDERED_CHARS of it."""
-    text = repr(value) if len(value) <= 200 else f"<{type(value).__name__} of {len(value)} items>"
-    return text[:MAX_RENDERED_CHARS]
+    """A container fact in a summary: its repr when that is short (sized before it is built, so a
+    whole cluster is never printed to be cut), else how many items it has."""
+    if len(value) > 200 or nested_size(value, MAX_RENDERED_CHARS) > MAX_RENDERED_CHARS:
+        return f"<{type(value).__name__} of {len(value)} items>"
+    return repr(value)[:MAX_RENDERED_CHARS]
 
 
 _FORMATTER = _FactFormatter()

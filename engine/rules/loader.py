@@ -15,6 +15,14 @@ from types import MappingProxyType
 
 import jsonschema
 import yaml
+from yaml.composer import Composer
+from yaml.constructor import SafeConstructor
+from yaml.resolver import Resolver
+
+try:  # libyaml parses events some 20 times faster; composing stays in Python, where it is counted
+    from yaml.cyaml import CParser
+except ImportError:  # pragma: no cover - PyYAML built without libyaml
+    CParser = None
 
 from ansible_collections.dbaops.mysql_ha.engine.rules.expr import (
     Expression,
@@ -41,7 +49,12 @@ MAX_RULE_FILES = 2000
 MAX_WALK_DEPTH = 16
 MAX_YAML_DEPTH = 64
 MAX_YAML_ALIASES = 100
-MAX_YAML_NODES = 200_000  # after expanding aliases
+MAX_YAML_NODES = 200_000  # per file: counted while composing, and again after expanding aliases
+# The whole rule set, every pack and every file given by itself together: what one load may cost.
+MAX_RULE_SET_BYTES = 16 * 1024 * 1024
+MAX_RULE_SET_NODES = 500_000    # YAML nodes, aliases expanded (a rule is about 20)
+MAX_RULES = 10_000
+MAX_RULE_SET_SYNTAX_NODES = 1_000_000   # of every when and severity_if (a rule's condition is 400 at most)
 
 
 class RuleSetError(Exception):
@@ -49,6 +62,7 @@ class RuleSetError(Exception):
     at 300 characters, and errors of one kind past the fifth summarised in one line."""
 
     def __init__(self, errors: list[str]):
+        self.count = len(errors)          # every error, also those summarised
         self.errors = summarise(errors)
         super().__init__("\n".join(self.errors))
 
@@ -127,10 +141,13 @@ def rule_files(paths: list[str]) -> tuple[list[Path], list[str]]:
             errors.append(f"{raw}:0: cannot read: {exc.strerror or exc}")
             continue
         if not is_dir:
-            if exists:
-                files.append(path)  # _read refuses what is not a regular file
-            else:
+            if not exists:
                 errors.append(f"{raw}:0: no such rule file or directory")
+            elif len(files) >= MAX_RULE_FILES:  # files given one by one count like those of a directory
+                errors.append(f"{raw}:0: more than {MAX_RULE_FILES} rule files in all; not read")
+                return files, errors
+            else:
+                files.append(path)  # _read refuses what is not a regular file
             continue
         seen = set()
         base_depth = len(path.parts)
@@ -152,14 +169,27 @@ def rule_files(paths: list[str]) -> tuple[list[Path], list[str]]:
     return files, errors
 
 
-class _BoundedLoader(yaml.SafeLoader):
-    """PyYAML's safe loader with a nesting-depth and an alias limit, checked while composing
-    (before PyYAML's own recursion or an alias expansion can run away)."""
+@dataclass
+class Totals:
+    """What is left for the rest of one rule set, shared by its files (MAX_RULE_SET_*)."""
 
-    def __init__(self, stream):
-        super().__init__(stream)
+    bytes_left: int
+    nodes_left: int
+    rules_left: int
+    syntax_nodes_left: int = 0
+
+
+class _Bounds:
+    """Nesting depth, aliases and nodes, counted while composing: a limit stops the parse where
+    it is passed, before PyYAML's own recursion, an alias expansion or a huge flow list runs on."""
+
+    def _start_bounds(self) -> None:
         self._depth = 0
         self._aliases = 0
+        self.nodes = 0
+        self.max_nodes = MAX_YAML_NODES
+        self.node_limit_problem = (f"more than {MAX_YAML_NODES} YAML nodes (values, lists and mappings); rule files "
+                                   "are limited to that")
 
     def compose_node(self, parent, index):
         if self.check_event(yaml.AliasEvent):
@@ -167,14 +197,42 @@ class _BoundedLoader(yaml.SafeLoader):
             if self._aliases > MAX_YAML_ALIASES:
                 raise yaml.MarkedYAMLError(problem=f"more than {MAX_YAML_ALIASES} aliases (*name); rule files are "
                                                    "limited to that", problem_mark=self.peek_event().start_mark)
+        else:
+            self.nodes += 1
+            if self.nodes > self.max_nodes:
+                raise yaml.MarkedYAMLError(problem=self.node_limit_problem, problem_mark=self.peek_event().start_mark)
         self._depth += 1
         try:
             if self._depth > MAX_YAML_DEPTH:
                 raise yaml.MarkedYAMLError(problem=f"nested more than {MAX_YAML_DEPTH} levels deep",
                                            problem_mark=self.peek_event().start_mark)
-            return super().compose_node(parent, index)
+            return super().compose_node(parent, index)  # type: ignore[misc]
         finally:
             self._depth -= 1
+
+
+class _BoundedLoader(_Bounds, yaml.SafeLoader):
+    """PyYAML's safe loader, bounded while composing (_Bounds)."""
+
+    def __init__(self, stream):
+        super().__init__(stream)
+        self._start_bounds()
+
+
+if CParser is not None:
+    class _FastBoundedLoader(_Bounds, Composer, CParser, SafeConstructor, Resolver):  # type: ignore[misc,valid-type]
+        """libyaml's event parser under PyYAML's composer and safe constructor, bounded (_Bounds)."""
+
+        def __init__(self, stream):
+            CParser.__init__(self, stream)
+            Composer.__init__(self)
+            SafeConstructor.__init__(self)
+            Resolver.__init__(self)
+            self._start_bounds()
+
+    BoundedLoader: type = _FastBoundedLoader
+else:  # pragma: no cover
+    BoundedLoader = _BoundedLoader
 
 
 def _expanded_size(node: yaml.Node) -> int:
@@ -190,7 +248,8 @@ def _expanded_size(node: yaml.Node) -> int:
         order.append(current)
         stack.extend(_children(current))
     for current in reversed(order):
-        sizes[id(current)] = min(1 + sum(sizes[id(c)] for c in _children(current)), MAX_YAML_NODES * 10)
+        sizes[id(current)] = min(1 + sum(sizes[id(c)] for c in _children(current)),
+                               max(MAX_YAML_NODES, MAX_RULE_SET_NODES) * 10)
     return sizes[id(node)]
 
 
@@ -230,19 +289,20 @@ class _TooLarge(Exception):
         self.size = size
 
 
-def read_rule_file(path: Path) -> bytes:
-    """A regular file's bytes, its size checked before reading; a FIFO or device is never read."""
+def read_rule_file(path: Path, limit: int = MAX_FILE_BYTES) -> bytes:
+    """A regular file's bytes, at most ``limit``, its size checked before reading; a FIFO or
+    device is never read."""
     info = path.stat()
     if not stat.S_ISREG(info.st_mode):
         raise _NotRegular()
-    if info.st_size > MAX_FILE_BYTES:
+    if info.st_size > limit:
         raise _TooLarge(info.st_size)
     fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)  # no wait, should the path turn into a FIFO meanwhile
     try:
         if not stat.S_ISREG(os.fstat(fd).st_mode):
             raise _NotRegular()
         chunks, size = [], 0
-        while size <= MAX_FILE_BYTES:
+        while size <= limit:
             chunk = os.read(fd, 65536)
             if not chunk:
                 break
@@ -250,20 +310,31 @@ def read_rule_file(path: Path) -> bytes:
             size += len(chunk)
     finally:
         os.close(fd)
-    if size > MAX_FILE_BYTES:
+    if size > limit:
         raise _TooLarge(size)
     return b"".join(chunks)
 
 
-def read_yaml(path: Path, errors: list[str]) -> tuple[dict | None, yaml.Node | None, bytes]:
+def read_yaml(path: Path, errors: list[str], totals: Totals | None = None
+              ) -> tuple[dict | None, yaml.Node | None, bytes]:
+    """The document, its node and its bytes (None, None, bytes after an error in ``errors``).
+
+    ``totals``: what the rule set this file belongs to has left; it is charged the file's
+    bytes and nodes, and a file past it is an error that says so."""
     try:
-        data = read_rule_file(path)
+        data = read_rule_file(path, MAX_FILE_BYTES if totals is None else min(MAX_FILE_BYTES, totals.bytes_left))
         text = data.decode("utf-8")
     except _NotRegular:
         errors.append(f"{path}:0: not a regular file (a FIFO, socket, device or directory); not read")
         return None, None, b""
     except _TooLarge as exc:
-        errors.append(f"{path}:0: file is {exc.size} bytes; rule files are limited to {MAX_FILE_BYTES}")
+        if exc.size > MAX_FILE_BYTES:
+            errors.append(f"{path}:0: file is {exc.size} bytes; rule files are limited to {MAX_FILE_BYTES}")
+        else:
+            errors.append(f"{path}:0: the rule set would pass {MAX_RULE_SET_BYTES} bytes of rule text in all with "
+                          "this file; not read (is every --rules path a rule pack?)")
+        if totals is not None and exc.size <= MAX_FILE_BYTES:
+            totals.bytes_left = 0   # the rule set is spent: the caller reads no further file
         return None, None, b""
     except UnicodeDecodeError as exc:
         errors.append(f"{path}:0: not UTF-8 text (byte {exc.start})")
@@ -271,21 +342,37 @@ def read_yaml(path: Path, errors: list[str]) -> tuple[dict | None, yaml.Node | N
     except OSError as exc:
         errors.append(f"{path}:0: cannot read: {exc.strerror or exc}")
         return None, None, b""
+    if totals is not None:
+        totals.bytes_left -= len(data)
     try:
-        loader = _BoundedLoader(text)
+        loader = BoundedLoader(text)
     except yaml.YAMLError as exc:   # the reader refuses the text itself: a NUL or another control character
         errors.append(f"{path}:0: YAML error: {str(exc)[:200]}")
         return None, None, data
+    if totals is not None and totals.nodes_left < MAX_YAML_NODES:
+        loader.max_nodes = max(totals.nodes_left, 0)
+        loader.node_limit_problem = (f"the rule set passes {MAX_RULE_SET_NODES} YAML nodes in all here; not read "
+                                     "further (is every --rules path a rule pack?)")
     try:
         node = loader.get_single_node()
-        if node is not None and _expanded_size(node) > MAX_YAML_NODES:
+        expanded = _expanded_size(node) if node is not None else 0
+        if expanded > MAX_YAML_NODES:  # composed, it has at most that many: aliases did it
             errors.append(f"{path}:0: YAML error: its aliases expand it past {MAX_YAML_NODES} nodes")
             return None, None, data
+        if totals is not None:
+            if expanded > totals.nodes_left:
+                errors.append(f"{path}:0: YAML error: its aliases take the rule set past {MAX_RULE_SET_NODES} "
+                              "YAML nodes in all")
+                totals.nodes_left = 0
+                return None, None, data
+            totals.nodes_left -= expanded
         document = loader.construct_document(node) if node is not None else None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark else 0
         errors.append(f"{path}:{line}: YAML error: {getattr(exc, 'problem', None) or exc}")
+        if totals is not None and loader.nodes > loader.max_nodes:
+            totals.nodes_left -= loader.nodes
         return None, None, data
     except (ValueError, TypeError, OverflowError, RecursionError) as exc:  # a date 2001-13-45, a 5000-digit int
         errors.append(f"{path}:0: YAML error: {type(exc).__name__}: {str(exc)[:200]}")
@@ -328,22 +415,39 @@ def load_rule_set(paths: list[str]) -> RuleSet:
     pack_index = _pack_indexes(files, packs)
     # A pack that gives no rule file is a wrong path or a failed checkout: never a green gate.
     # (A pack given twice gives its files to the first mention; the duplicate ids say the rest.)
-    giving, real = set(pack_index), [os.path.realpath(p) if p else "" for p in packs]
+    giving = set(pack_index)
+    first_mention: dict[str, int] = {}
+    for index, p in enumerate(packs):
+        first_mention.setdefault(os.path.realpath(p) if p else "", index)
+    # Past MAX_RULE_FILES the packs after the last one read were not looked at: not "empty".
+    last_read = max(giving, default=-1) if len(files) >= MAX_RULE_FILES else len(packs)
     errors += [f"{p or repr(p)}:0: no rule file (*.yml, *.yaml) in this pack; nothing would be evaluated"
                for index, p in enumerate(packs)
-               if not p or (os.path.exists(p) and index not in giving and real.index(real[index]) == index)]
+               if index <= last_read and (not p or (os.path.exists(p) and index not in giving
+                                                    and first_mention[os.path.realpath(p)] == index))]
     validator = jsonschema.Draft202012Validator(RULE_SCHEMA)
     rules: list[Rule] = []
+    position: dict[str, int] = {}   # rule id -> its index in ``rules``
     first_seen: dict[str, str] = {}
     first_pack: dict[str, int] = {}
     digest = hashlib.sha256()
+    totals = Totals(bytes_left=MAX_RULE_SET_BYTES, nodes_left=MAX_RULE_SET_NODES, rules_left=MAX_RULES,
+                    syntax_nodes_left=MAX_RULE_SET_SYNTAX_NODES)
     for path, pack in zip(files, pack_index):
-        document, node, data = read_yaml(path, errors)
+        if totals.bytes_left <= 0 or totals.nodes_left <= 0 or totals.rules_left < 0 or totals.syntax_nodes_left < 0:
+            break   # the error that spent the rule set is in ``errors``; reading on would only cost
+        document, node, data = read_yaml(path, errors, totals)
         digest.update(os.fsencode(path) + b"\0" + data)
         if document is None and node is None:
             continue
         if document is None:
             document = {"rules": []}
+        if isinstance(document, dict) and isinstance(document.get("rules"), list):
+            totals.rules_left -= len(document["rules"])
+            if totals.rules_left < 0:
+                errors.append(f"{path}:0: the rule set passes {MAX_RULES} rules in all with this file; not read "
+                              "further (is every --rules path a rule pack?)")
+                break
         schema_errors = sorted(validator.iter_errors(document), key=lambda e: list(e.absolute_path))
         bad_rules = set()
         for error in schema_errors:
@@ -394,7 +498,7 @@ def load_rule_set(paths: list[str]) -> RuleSet:
                     compiled[key] = compiler(raw[key], raw["scope"])
                 except ExpressionError as exc:
                     errors.append(f"{path}:{line_of(node, ['rules', index, key])}: {rule_id}.{key}: {exc}")
-            severity_if = []
+            severity_if: list[tuple[str, Expression | None]] = []
             for tier, text in sorted((raw.get("severity_if") or {}).items()):
                 if tier >= raw["severity"]:
                     errors.append(f"{path}:{line_of(node, ['rules', index, 'severity_if', tier])}: "
@@ -410,15 +514,21 @@ def load_rule_set(paths: list[str]) -> RuleSet:
             if len(compiled) < 2 + ("remediation" in raw) or len(severity_if) < len(raw.get("severity_if") or {}) \
                     or any(condition is None for _tier, condition in severity_if):
                 continue
+            conditions = [compiled["when"], *(c for _tier, c in severity_if if c is not None)]
+            totals.syntax_nodes_left -= sum(c.nodes for c in conditions)
+            if totals.syntax_nodes_left < 0:
+                errors.append(f"{source}: {rule_id}: the rule set passes {MAX_RULE_SET_SYNTAX_NODES} syntax nodes of "
+                              "conditions (when, severity_if) in all here; not read further")
+                break
             rule = Rule(id=rule_id, scope=raw["scope"], when=compiled["when"], for_seconds=for_seconds,
                         severity=raw["severity"], summary=compiled["summary"],
                         remediation=compiled.get("remediation"),
                         labels=MappingProxyType(dict(raw.get("labels") or {})), source=source,
                         severity_if=tuple(severity_if))
-            replaced = [i for i, r in enumerate(rules) if r.id == rule_id] if raw.get("override") else []
-            if replaced:
-                rules[replaced[0]] = rule
+            if raw.get("override") and rule_id in position:
+                rules[position[rule_id]] = rule
             else:
+                position[rule_id] = len(rules)
                 rules.append(rule)
     if errors:
         raise RuleSetError(errors)

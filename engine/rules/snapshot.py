@@ -19,6 +19,7 @@ Complete facts from a few fields (rule unit tests) are made by engine/rules/fact
 from __future__ import annotations
 
 import json
+import os
 import re
 import stat
 import time
@@ -31,7 +32,12 @@ from ansible_collections.dbaops.mysql_ha.engine.rules.fact_names import load_sch
 from ansible_collections.dbaops.mysql_ha.plugins.module_utils.analysis import analyze_cluster
 from ansible_collections.dbaops.mysql_ha.plugins.module_utils.errors import REACHABILITY_KINDS
 
-MAX_FACTS_BYTES = 64 * 1024 * 1024
+# Fact documents are kilobytes (a 2000-member cluster's snapshot is 5 MB): a file past 16 MB,
+# or all inputs of one run past 64 MB together, is refused before it is parsed, and so is a
+# file with more than a million lists and objects (a 16 MB "[[],[],...]" would take 400 MB).
+MAX_FACTS_BYTES = 16 * 1024 * 1024
+MAX_FACTS_TOTAL_BYTES = 64 * 1024 * 1024
+MAX_JSON_CONTAINERS = 1_000_000
 MAX_MESSAGE = 300
 MAX_DIRECTORY_ENTRIES = 10_000
 # Facts older than this (seconds) are a member that did not report: a fact cache keeps a
@@ -112,6 +118,8 @@ class _Loader:
         self.loose_security: list[tuple[str, str, dict]] = []
         self.warnings: _Capped = _Capped()
         self.errors: _Capped = _Capped()
+        self.bytes_left = MAX_FACTS_TOTAL_BYTES   # of all files read by this loader together
+        self.stopped = False                       # past it: no further input is read
 
     def _cluster(self, name: str) -> dict:
         return self.clusters.setdefault(name, {"cluster": None, "members": {}, "security": {}})
@@ -349,30 +357,91 @@ def facts_from_documents(documents: list, default_cluster: str = "default",
 _LONE_SURROGATE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
 
 
-def _read_json(path: Path, loader: _Loader, in_directory: bool = False) -> None:
+class JsonFileError(ValueError):
+    """A JSON input that is not used; the message says why (the caller names the file)."""
+
+
+class _NotRegular(JsonFileError):
+    pass
+
+
+class JsonTooLarge(JsonFileError):
+    def __init__(self, size: int, exact: bool = True):
+        super().__init__(f"{size} bytes" if exact else f"more than {size} bytes")
+        self.size = size
+
+
+def read_bounded(path: Path, limit: int) -> bytes:
+    """At most ``limit`` bytes of a regular file (JsonFileError past it).  A FIFO or device is
+    never read: the open does not wait (O_NONBLOCK) and the opened file is checked."""
+    mode = path.stat().st_mode
+    if not stat.S_ISREG(mode):
+        # Never opened: a FIFO would block, a device (/dev/zero) would never end.
+        raise _NotRegular("a directory" if stat.S_ISDIR(mode) else "not a regular file (FIFO, socket or device)")
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
     try:
-        mode = path.stat().st_mode
-        if not stat.S_ISREG(mode):
-            # Never opened: a FIFO would block, a device (/dev/zero) would never end.
-            kind = "a directory" if stat.S_ISDIR(mode) else "not a regular file (FIFO, socket or device)"
-            loader.errors.append(f"{path}: {kind}; facts are read from regular files only")
-            return
-        size = path.stat().st_size
-        if size > MAX_FACTS_BYTES:
-            loader.errors.append(f"{path}: {size} bytes; a facts file is limited to {MAX_FACTS_BYTES}")
-            return
-        text = path.read_text(encoding="utf-8")
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise _NotRegular("not a regular file (FIFO, socket or device)")
+        if info.st_size > limit:
+            raise JsonTooLarge(info.st_size)
+        chunks, size = [], 0
+        while size <= limit:
+            chunk = os.read(fd, 1 << 20)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+    finally:
+        os.close(fd)
+    if size > limit:
+        raise JsonTooLarge(limit, exact=False)
+    return b"".join(chunks)
+
+
+def parse_json_bounded(data: bytes):
+    """JSON text parsed within MAX_JSON_CONTAINERS lists and objects (counted before parsing:
+    brackets inside strings count too, which only errs on the safe side); JsonFileError says why not."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise JsonFileError(f"not UTF-8 text (byte {exc.start})") from None
+    containers = text.count("[") + text.count("{")
+    if containers > MAX_JSON_CONTAINERS:
+        raise JsonFileError(f"{containers} '[' and '{{' (JSON lists and objects); a JSON input is limited to "
+                            f"{MAX_JSON_CONTAINERS}")
+    try:
         document = json.loads(text)
         if _LONE_SURROGATE.search(text):
             json.dumps(document, ensure_ascii=False).encode("utf-8")
     except UnicodeEncodeError:
-        loader.errors.append(f"{path}: contains a lone surrogate escape (\\udXXX), which is not text")
-        return
-    except UnicodeDecodeError as exc:
-        loader.errors.append(f"{path}: not UTF-8 text (byte {exc.start})")
-        return
+        raise JsonFileError("contains a lone surrogate escape (\\udXXX), which is not text") from None
     except RecursionError:
-        loader.errors.append(f"{path}: JSON nested too deeply")
+        raise JsonFileError("JSON nested too deeply") from None
+    except MemoryError:
+        raise JsonFileError("too large to load in memory") from None
+    return document
+
+
+def _read_json(path: Path, loader: _Loader, in_directory: bool = False) -> None:
+    limit = min(MAX_FACTS_BYTES, loader.bytes_left)
+    try:
+        data = read_bounded(path, limit)
+        loader.bytes_left -= len(data)
+        document = parse_json_bounded(data)
+    except _NotRegular as exc:
+        loader.errors.append(f"{path}: {exc}; facts are read from regular files only")
+        return
+    except JsonTooLarge as exc:
+        if limit < MAX_FACTS_BYTES and exc.size <= MAX_FACTS_BYTES:
+            loader.errors.append(f"{path}: {exc}; all facts inputs of one run are limited to {MAX_FACTS_TOTAL_BYTES} "
+                                 "bytes together; not read, nor any input after it")
+            loader.stopped = True
+        else:
+            loader.errors.append(f"{path}: {exc}; a facts file is limited to {MAX_FACTS_BYTES}")
+        return
+    except JsonFileError as exc:
+        loader.errors.append(f"{path}: {exc}")
         return
     except ValueError as exc:  # JSONDecodeError, and integers past Python's digit limit
         loader.errors.append(f"{path}: not JSON facts ({_short(exc, 160)})")
@@ -383,7 +452,10 @@ def _read_json(path: Path, loader: _Loader, in_directory: bool = False) -> None:
         else:
             loader.errors.append(f"{path}: cannot read: {exc.strerror or exc}")
         return
-    loader.absorb(document, str(path))
+    try:
+        loader.absorb(document, str(path))
+    except (MemoryError, RecursionError):
+        loader.errors.append(f"{path}: too large or too deep to use as facts")
 
 
 def load_facts(paths: list[str], default_cluster: str = "default", max_age: float | None = DEFAULT_MAX_AGE,
@@ -400,8 +472,12 @@ def load_facts(paths: list[str], default_cluster: str = "default", max_age: floa
                                          f"{MAX_DIRECTORY_ENTRIES}")
                     children = children[:MAX_DIRECTORY_ENTRIES]
                 for child in children:
+                    if loader.stopped:
+                        break
                     if not child.name.startswith("."):
                         _read_json(child, loader, in_directory=True)
+            elif loader.stopped:
+                break
             elif path.exists() or path.is_symlink():
                 _read_json(path, loader)
             else:

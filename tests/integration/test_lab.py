@@ -79,3 +79,30 @@ def test_lab_up_keep_install_accounts_from_the_command_line(capsys):
         assert {"localhost", "127.0.0.1", "::1"} <= hosts
     finally:
         Lab(base).destroy()
+
+
+def test_restart_with_a_stale_pid_starts_nothing_and_a_real_restart_is_checked_by_pid(make_lab):
+    """lab.json that lost track of a running server (a stale pid): `restart` is an error naming the
+    server still on the datadir, no second mariadbd starts, the server keeps answering; a real
+    restart succeeds only once the server answering reports the new pid."""
+    from ansible_collections.dbaops.mysql_ha.engine.lab import LabError
+    from ansible_collections.dbaops.mysql_ha.engine.lab.server import pid_runs_datadir
+
+    lab = make_lab(replicas=1)
+    replica = lab.node("replica1")
+    running = replica.pid
+    replica.pid = 4_000_000                                  # stale: no such process
+    lab._save()
+    try:
+        stale = Lab(lab.base)
+        with pytest.raises(LabError, match=f"restart replica1: a server \\(pid {running}\\) still runs on its datadir"):
+            stale.restart("replica1")
+        assert stale.node("replica1").pid == 4_000_000      # nothing was started in its place
+        with lab.session(replica) as session:
+            assert session.query("SELECT 1 AS one") == [{"one": 1}]
+    finally:
+        replica.pid = running
+        lab._save()
+    lab.restart("replica1")
+    assert lab.node("replica1").pid != running and pid_runs_datadir(lab.node("replica1").pid, replica.datadir)
+    assert not pid_runs_datadir(running, replica.datadir)

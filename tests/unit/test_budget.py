@@ -123,3 +123,90 @@ rules:
     (tmp_path / "r.yml").write_text((tmp_path / "r.yml").read_text() + "\n")   # a reload: a new checksum
     evaluate(load_rule_set([str(tmp_path)]), snapshot(), guard=guard)
     assert "slow" not in guard.disabled
+
+
+class _Clock:
+    """A clock that moves only when told: time spent is counted, never waited for."""
+
+    def __init__(self):
+        self.now = 0.0
+
+    def __call__(self):
+        return self.now
+
+
+def test_rendering_the_summary_counts_in_the_rules_time_cap(tmp_path, monkeypatch):
+    """A rule whose summary takes the whole cap to render gets one target, not every target."""
+    from ansible_collections.dbaops.mysql_ha.engine.rules import evaluate as evaluate_module
+    from ansible_collections.dbaops.mysql_ha.engine.rules.expr import Template
+
+    clock = _Clock()
+    monkeypatch.setattr(evaluate_module, "_clock", clock)
+    real_render = Template.render
+
+    def slow_render(self, names):
+        if self.text == "slow {instance}":
+            clock.now += 1.0
+        return real_render(self, names)
+
+    monkeypatch.setattr(Template, "render", slow_render)
+    (tmp_path / "r.yml").write_text("""
+rules:
+  - {id: slowsummary, scope: instance, when: "True", severity: P3, summary: "slow {instance}"}
+  - {id: fine, scope: instance, when: "True", severity: P3, summary: "{instance}"}
+""")
+    results, errors, evaluated = evaluate(load_rule_set([str(tmp_path)]), snapshot(), guard=RuleGuard(cap_seconds=0.25))
+    assert [r.instance for r in results if r.rule.id == "slowsummary"] == ["db1:3306"]
+    assert len([r for r in results if r.rule.id == "fine"]) == 4
+    assert [e for e in errors if e.rule_id == "slowsummary" and "over its time cap" in e]
+    # The skipped targets are not "evaluated": an alert they had is kept, not resolved.
+    assert len([f for f in evaluated if f in {r.fingerprint for r in results if r.rule.id == "slowsummary"}]) == 1
+
+
+def test_severity_if_tiers_count_in_the_rules_time_cap_and_share_what_is_left(tmp_path, monkeypatch):
+    """Each severity_if tier is charged to the rule's cap and gets only what is left of it, not a fresh cap."""
+    from ansible_collections.dbaops.mysql_ha.engine.rules import evaluate as evaluate_module
+    from ansible_collections.dbaops.mysql_ha.engine.rules.expr import Expression
+
+    clock = _Clock()
+    monkeypatch.setattr(evaluate_module, "_clock", clock)
+    given: list = []
+    real_evaluate = Expression.evaluate
+
+    def costly(self, evaluator, names, seconds=None):
+        given.append((self.text, seconds))
+        if self.text.startswith("role"):
+            clock.now += 0.1
+        return real_evaluate(self, evaluator, names, seconds)
+
+    monkeypatch.setattr(Expression, "evaluate", costly)
+    (tmp_path / "r.yml").write_text("""
+rules:
+  - id: tiers
+    scope: instance
+    when: "True"
+    severity: P3
+    severity_if: {P1: "role == 'nothing'", P2: "role == 'nothing either'"}
+    summary: "{instance}"
+""")
+    results, errors, _evaluated = evaluate(load_rule_set([str(tmp_path)]), snapshot(), guard=RuleGuard(cap_seconds=0.25))
+    # Target 1: both tiers (0.2 s); target 2: one tier uses the last 0.05 s, the rest is skipped.
+    assert len(results) == 1 and results[0].severity == "P3"
+    assert [seconds for text, seconds in given if text.startswith("role")][2] == pytest.approx(0.05)
+    assert len([e for e in errors if "over its time cap" in e]) == 1
+
+
+def test_a_container_fact_in_a_summary_is_sized_before_its_repr_is_built(monkeypatch):
+    """{cluster} with a large nested value prints how many items it has, never a repr to be cut."""
+    import builtins
+
+    from ansible_collections.dbaops.mysql_ha.engine.rules import expr as expr_module
+
+    built: list = []
+    real_repr = builtins.repr
+    monkeypatch.setattr(expr_module, "repr", lambda v: built.append(v) or real_repr(v), raising=False)
+    big = {"members": [{"address": f"db{i}:3306", "role": "replica"} for i in range(5000)], "kind": "async"}
+    rendered = compile_template("{cluster}", "cluster").render({"cluster": big})
+    assert rendered == "<dict of 2 items>" and built == []
+    small = compile_template("{cluster}", "cluster").render({"cluster": {"kind": "async"}})
+    assert small == "{'kind': 'async'}"

@@ -134,7 +134,8 @@ def test_hostile_rule_test_files_end_in_a_clear_error(tmp_path, case):
 
 
 # ---- mysqlha eval facts ---------------------------------------------------------------------
-FACT_CASES = sorted(p.stem for p in (CATALOGUE / "facts").glob("*.hostile")) + ["deep_json", "fifo", "dev_zero"]
+FACT_CASES = sorted(p.stem for p in (CATALOGUE / "facts").glob("*.hostile")) + [
+    "deep_json", "fifo", "dev_zero", "15MB_of_empty_lists"]
 
 
 @pytest.mark.parametrize("case", FACT_CASES)
@@ -146,6 +147,8 @@ def test_hostile_facts_end_in_a_clear_error(tmp_path, case):
         os.mkfifo(target)
     elif case == "dev_zero":
         target.symlink_to("/dev/zero")
+    elif case == "15MB_of_empty_lists":   # under the size limit; parsed, it would take some 400 MB
+        target.write_text("[" + "[]," * (5 * 1024 * 1024) + "[]]")
     else:
         shutil.copy(CATALOGUE / "facts" / f"{case}.hostile", target)
     status, out, err, peak_mb = run_bounded(["eval", "--rules", str(REPO / "rules"), "--facts", str(target)], tmp_path)

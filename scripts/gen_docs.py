@@ -18,8 +18,10 @@ import sys
 from pathlib import Path
 
 import yaml
+from checkout_path import use_checkout
 
-from ansible_collections.dbaops.mysql_ha.engine.schemas import load_schema
+use_checkout()
+from ansible_collections.dbaops.mysql_ha.engine.schemas import load_schema  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 OUT = REPO / "docs" / "reference"

@@ -149,9 +149,9 @@ def for_sql(names: dict) -> dict:
     """The names a remediation is rendered with: ``channel.name`` escaped for the SQL quotes it
     is written in (``START SLAVE '{channel.name}' SQL_THREAD``), so the statement is safe to paste."""
     channel = names.get("channel")
-    if isinstance(channel, dict) and isinstance(channel.get("name"), str) and ("'" in channel["name"]
-                                                                              or "\\" in channel["name"]):
-        return dict(names, channel=dict(channel, name=sql_string_body(channel["name"])))
+    name = channel.get("name") if isinstance(channel, dict) else None
+    if isinstance(channel, dict) and isinstance(name, str) and ("'" in name or "\\" in name):
+        return dict(names, channel=dict(channel, name=sql_string_body(name)))
     return names
 
 

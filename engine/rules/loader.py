@@ -248,8 +248,8 @@ def _expanded_size(node: yaml.Node) -> int:
         order.append(current)
         stack.extend(_children(current))
     for current in reversed(order):
-        sizes[id(current)] = min(1 + sum(sizes[id(c)] for c in _children(current)),
-                               max(MAX_YAML_NODES, MAX_RULE_SET_NODES) * 10)
+        total = 1 + sum(sizes[id(c)] for c in _children(current))
+        sizes[id(current)] = min(total, max(MAX_YAML_NODES, MAX_RULE_SET_NODES) * 10)
     return sizes[id(node)]
 
 

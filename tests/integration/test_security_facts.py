@@ -8,9 +8,11 @@ import secrets
 import jsonschema
 import pytest
 
+from ansible_collections.dbaops.mysql_ha.engine.schemas import load_schema
+
 from lab_helpers import LabFactory, run_module
 
-SCHEMA = json.loads(open(__file__.rsplit("/tests/", 1)[0] + "/engine/schemas/mysql_security.schema.json").read())
+SCHEMA = load_schema("mysql_security.schema.json")
 
 
 @pytest.fixture(scope="module")

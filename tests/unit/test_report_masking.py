@@ -25,6 +25,7 @@ def report_of(documents: list) -> dict:
     assert not loaded.errors, loaded.errors
     return build_report(loaded.snapshot)
 
+
 PLANTED = [
     ("CREATE USER a IDENTIFIED BY 'hunter2", "hunter2"),                      # cut at the source: left open
     ("CREATE USER a IDENTIFIED /* c */ BY 'hunter3'", "hunter3"),

@@ -1,7 +1,7 @@
 """Write the reference pages of docs/reference/ from the code, so they cannot drift:
 
 * rules.md     the default rule pack (rules/*.yml): id, severity, scope, for, summary, remediation, condition
-* controls.md  the security controls catalogue (plugins/module_utils/hardening/catalog.py) with its benchmarks
+* controls.md  the security controls catalogue (plugins/module_utils/controls.py) with its benchmarks
 * facts.md     every fact field, from the JSON Schemas in engine/schemas/
 * modules.md   every module's options, from its DOCUMENTATION
 * roles/*/README.md  each role's variables, from its meta/argument_specs.yml (Galaxy shows it)
@@ -82,9 +82,9 @@ def rules_page() -> str:
 
 
 def controls_page() -> str:
-    from ansible_collections.dbaops.mysql_ha.plugins.module_utils.hardening.catalog import BENCHMARKS, CONTROLS
+    from ansible_collections.dbaops.mysql_ha.plugins.module_utils.controls import BENCHMARKS, CONTROLS
 
-    lines = [HEADER.format(source="plugins/module_utils/hardening/catalog.py"), "# Security controls", "",
+    lines = [HEADER.format(source="plugins/module_utils/controls.py"), "# Security controls", "",
              "What `security_facts` checks (every control in `controls`, failed ones in `findings`), what `hardening`",
              "applies, and what `mysqlha report` lists. Benchmarks cited:", ""]
     lines += ["- `%s`: %s" % kv for kv in sorted(BENCHMARKS.items())]

@@ -15,7 +15,7 @@ from datetime import datetime, timezone
 from functools import lru_cache
 
 from ansible_collections.dbaops.mysql_ha.plugins.module_utils.audit.mask import mask
-from ansible_collections.dbaops.mysql_ha.plugins.module_utils.hardening.catalog import (
+from ansible_collections.dbaops.mysql_ha.plugins.module_utils.controls import (
     BENCHMARKS,
     CONTROLS,
     SEVERITIES,

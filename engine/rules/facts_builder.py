@@ -86,7 +86,7 @@ def build_member(address: str, overlay: dict) -> dict:
 
 def build_security(address: str, overlay: dict) -> dict:
     """Complete mysql_security facts: every catalogue control passing, ``overlay`` on top."""
-    from ansible_collections.dbaops.mysql_ha.plugins.module_utils.hardening.catalog import CONTROLS, references_for, remediation_for
+    from ansible_collections.dbaops.mysql_ha.plugins.module_utils.controls import CONTROLS, references_for, remediation_for
 
     base = _default(load_schema("mysql_security.schema.json"))
     base.update(instance=address, flavor="mariadb", version="10.11.6", accounts=[], test_databases=[],

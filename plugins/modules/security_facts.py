@@ -455,8 +455,8 @@ from ansible_collections.dbaops.mysql_ha.plugins.module_utils.connection_args im
     connection_argument_spec,
     connection_params,
 )
+from ansible_collections.dbaops.mysql_ha.plugins.module_utils.controls import control_by_id
 from ansible_collections.dbaops.mysql_ha.plugins.module_utils.errors import MysqlhaError, failure_fields
-from ansible_collections.dbaops.mysql_ha.plugins.module_utils.hardening.catalog import control_by_id
 
 
 def main():

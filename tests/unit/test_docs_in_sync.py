@@ -50,7 +50,7 @@ def test_doc_fragment_documents_exactly_the_shared_connection_options():
 
 
 def test_every_control_of_the_catalogue_is_documented():
-    from ansible_collections.dbaops.mysql_ha.plugins.module_utils.hardening.catalog import CONTROLS
+    from ansible_collections.dbaops.mysql_ha.plugins.module_utils.controls import CONTROLS
 
     text = (REPO / "docs" / "security.md").read_text()
     assert [c.id for c in CONTROLS if "`%s`" % c.id not in text] == []

@@ -21,7 +21,7 @@ def test_reference_page_matches_its_source(page):
 def test_every_default_rule_and_control_has_its_own_section():
     import yaml
 
-    from ansible_collections.dbaops.mysql_ha.plugins.module_utils.hardening.catalog import CONTROLS
+    from ansible_collections.dbaops.mysql_ha.plugins.module_utils.controls import CONTROLS
 
     rules = (REPO / "docs" / "reference" / "rules.md").read_text()
     for path in (REPO / "rules").glob("*.yml"):

@@ -427,7 +427,7 @@ def test_a_secure_file_priv_directory_the_caller_creates_is_planned_not_refused(
 
 
 def test_every_control_may_be_switched_off_even_those_only_a_dba_can_apply():
-    from ansible_collections.dbaops.mysql_ha.plugins.module_utils.hardening.catalog import CONTROLS
+    from ansible_collections.dbaops.mysql_ha.plugins.module_utils.controls import CONTROLS
 
     profile = {c.id: False for c in CONTROLS}
     effective = validate_profile(profile)

@@ -24,9 +24,9 @@ from ansible_collections.dbaops.mysql_ha.plugins.module_utils.collect.rows impor
     as_text,
 )
 from ansible_collections.dbaops.mysql_ha.plugins.module_utils.connection import connect
+from ansible_collections.dbaops.mysql_ha.plugins.module_utils.controls import evaluate_controls
 from ansible_collections.dbaops.mysql_ha.plugins.module_utils.errors import MysqlhaError
 from ansible_collections.dbaops.mysql_ha.plugins.module_utils.flavors.base import PRIVILEGE_COLUMNS
-from ansible_collections.dbaops.mysql_ha.plugins.module_utils.hardening.catalog import evaluate_controls
 
 __all__ = ["collect_security", "gather_security", "cert_days_left"]
 

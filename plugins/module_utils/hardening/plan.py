@@ -20,9 +20,9 @@ __metaclass__ = type
 
 from contextlib import contextmanager
 
+from ansible_collections.dbaops.mysql_ha.plugins.module_utils.controls import LOCAL_HOSTS, control_by_id
 from ansible_collections.dbaops.mysql_ha.plugins.module_utils.errors import MysqlhaError
 from ansible_collections.dbaops.mysql_ha.plugins.module_utils.flavors import dialect_class
-from ansible_collections.dbaops.mysql_ha.plugins.module_utils.hardening.catalog import LOCAL_HOSTS, control_by_id
 from ansible_collections.dbaops.mysql_ha.plugins.module_utils.hardening.expiry import account_name, expiring_at_once
 from ansible_collections.dbaops.mysql_ha.plugins.module_utils.sqltext import statement_text
 

@@ -7,7 +7,7 @@ import time
 import pytest
 
 from ansible_collections.dbaops.mysql_ha.plugins.module_utils.collect.security import cert_days_left
-from ansible_collections.dbaops.mysql_ha.plugins.module_utils.hardening.catalog import (
+from ansible_collections.dbaops.mysql_ha.plugins.module_utils.controls import (
     CONTROLS,
     control_by_id,
     evaluate_controls,
@@ -143,7 +143,7 @@ def test_the_monitoring_account_may_hold_process_and_nothing_more_powerful():
 
 
 def test_cis_mariadb_sections_appear_on_mariadb_servers_only():
-    from ansible_collections.dbaops.mysql_ha.plugins.module_utils.hardening.catalog import control_by_id, references_for
+    from ansible_collections.dbaops.mysql_ha.plugins.module_utils.controls import control_by_id, references_for
 
     audit = control_by_id("audit_log")
     assert references_for(audit, "mariadb")["cis_mariadb_10_11"].startswith("6.5")

@@ -10,7 +10,10 @@ needs a restart), and what it maps to (CIS Oracle MySQL 8.0 Benchmark section
 and title, dev-sec mysql-baseline control id).
 
 ``check`` returns ``(status, evidence)``; status is ``pass``, ``fail`` or
-``unknown`` (the login could not see what the control needs).
+``unknown`` (the login could not see what the control needs). Account and setting
+controls check with an ``AccountCheck`` or ``SettingCheck``, which the hardening plan
+asks too (which accounts fail, whether a setting is in effect), so a check is
+written once. ``assess`` adds every control's result to a collector's facts.
 """
 from __future__ import absolute_import, division, print_function
 
@@ -18,8 +21,8 @@ __metaclass__ = type
 
 from ansible_collections.dbaops.mysql_ha.plugins.module_utils.flavors import dialect_class, reference_applies
 
-__all__ = ["BENCHMARKS", "Control", "CONTROLS", "SEVERITIES", "STATUSES", "control_by_id", "evaluate_controls",
-           "references_for", "remediation_for"]
+__all__ = ["AccountCheck", "BENCHMARKS", "Control", "CONTROLS", "SettingCheck", "SEVERITIES", "STATUSES", "assess",
+           "control_by_id", "evaluate_controls", "references_for", "remediation_for"]
 
 SEVERITIES = ("critical", "high", "medium", "low")
 STATUSES = ("pass", "fail", "unknown", "skipped")
@@ -65,23 +68,44 @@ def _names(accounts):
     return ["'%s'@'%s'" % (a["user"], a["host"]) for a in accounts]
 
 
-def _account_check(predicate, what):
-    def check(facts):
+class AccountCheck:
+    """A control over accounts: it fails naming every account ``predicate(account, facts)`` picks.
+    The hardening plan asks the same check which accounts to change (``offenders``)."""
+
+    def __init__(self, predicate, what):
+        self.predicate = predicate
+        self.what = what
+
+    def offenders(self, facts):
+        """The accounts (roles left out) that fail this control; None when mysql.user was unreadable."""
         accounts = _accounts(facts)
-        if accounts is None:
+        return None if accounts is None else [a for a in accounts if self.predicate(a, facts)]
+
+    def __call__(self, facts):
+        bad = self.offenders(facts)
+        if bad is None:
             return "unknown", "the login cannot read mysql.user"
-        bad = [a for a in accounts if predicate(a, facts)]
-        return ("fail", "%s: %s" % (what, ", ".join(_names(bad)))) if bad else ("pass", "no %s" % what)
-    return check
+        return ("fail", "%s: %s" % (self.what, ", ".join(_names(bad)))) if bad else ("pass", "no %s" % self.what)
 
 
-def _setting_check(name, good, describe):
-    def check(facts):
-        value = (facts.get("settings") or {}).get(name)
+class SettingCheck:
+    """A control over one server variable of ``facts["settings"]``: ``good(value)`` says whether
+    it passes. The hardening plan asks the same check whether a setting is in effect (``satisfied``)."""
+
+    def __init__(self, name, good, describe):
+        self.name = name
+        self.good = good
+        self.describe = describe
+
+    def satisfied(self, value):
+        """True when ``value`` passes; an unreadable (None) value does not."""
+        return value is not None and bool(self.good(value))
+
+    def __call__(self, facts):
+        value = (facts.get("settings") or {}).get(self.name)
         if value is None:
-            return "unknown", "%s is not reported by this server" % name
-        return ("pass" if good(value) else "fail"), "%s = %s (%s)" % (name, value, describe)
-    return check
+            return "unknown", "%s is not reported by this server" % self.name
+        return ("pass" if self.good(value) else "fail"), "%s = %s (%s)" % (self.name, value, self.describe)
 
 
 def _is_remote(account):
@@ -102,6 +126,27 @@ def _extra_powers(account, facts):
     if _named_in(account, policy.get("monitor_accounts", ["mysqlha_monitor"])):
         powers.discard("PROCESS")
     return bool(powers)
+
+
+def _anonymous(account, facts):
+    return account["user"] == ""
+
+
+def _without_password(account, facts):
+    return (account.get("no_password") and account.get("plugin") not in SOCKET_PLUGINS and not account.get("locked")
+            and account["user"] not in SYSTEM_ACCOUNTS)
+
+
+def _remote_root(account, facts):
+    return account["user"] == "root" and _is_remote(account)
+
+
+def _remote_without_tls(account, facts):
+    return _is_remote(account) and not account.get("ssl_type") and not account.get("locked")
+
+
+def _strict(sql_mode):
+    return "STRICT_ALL_TABLES" in sql_mode.split(",")
 
 
 def _replication_account(account, facts):
@@ -204,40 +249,38 @@ def _channel_tls(facts):
 
 CONTROLS = (
     Control("anonymous_accounts", "No anonymous accounts", "critical",
-            _account_check(lambda a, f: a["user"] == "", "anonymous accounts"),
+            AccountCheck(_anonymous, "anonymous accounts"),
             "DROP USER ''@'<host>';", "sql",
             {"cis_mysql_8": "7.7 Ensure No Anonymous Accounts Exist", "devsec": "mysql-db-04"}),
     Control("empty_passwords", "Every account has a password or socket authentication", "critical",
-            _account_check(lambda a, f: a.get("no_password") and a.get("plugin") not in SOCKET_PLUGINS
-                           and not a.get("locked") and a["user"] not in SYSTEM_ACCOUNTS, "accounts without a password"),
+            AccountCheck(_without_password, "accounts without a password"),
             "ALTER USER '<user>'@'<host>' IDENTIFIED BY '<strong password>';  -- or DROP USER", "manual",
             {"cis_mysql_8": "7.3 Ensure Passwords are Set for All MySQL Accounts", "devsec": "mysql-db-05"}),
     Control("remote_root", "root logs in from the local host only", "high",
-            _account_check(lambda a, f: a["user"] == "root" and _is_remote(a), "root accounts reachable remotely"),
+            AccountCheck(_remote_root, "root accounts reachable remotely"),
             "DROP USER 'root'@'<host>';", "sql",
             {"cis_mysql_8": "7.6 Ensure No Users Have Wildcard Hostnames", "devsec": "mysql-db-08"}),
     Control("wildcard_hosts", "No account accepts logins from any host", "medium",
-            _account_check(lambda a, f: "%" in a["host"], "wildcard-host accounts"),
+            AccountCheck(lambda a, f: "%" in a["host"], "wildcard-host accounts"),
             "RENAME USER '<user>'@'%' TO '<user>'@'<app subnet or host>';", "manual",
             {"cis_mysql_8": "7.6 Ensure No Users Have Wildcard Hostnames", "devsec": "mysql-db-07"}),
     Control("excess_privileges", "SUPER/ALL/GRANT OPTION/FILE/PROCESS/SHUTDOWN/CREATE USER/RELOAD only for admin accounts", "high",
-            _account_check(_extra_powers, "non-admin accounts with server-wide powers"),
+            AccountCheck(_extra_powers, "non-admin accounts with server-wide powers"),
             "REVOKE <privilege> ON *.* FROM '<user>'@'<host>';", "manual",
             {"cis_mysql_8": "5.1-5.7 Ensure only administrative users have full database access, FILE, PROCESS, SUPER, "
                             "SHUTDOWN, CREATE USER, GRANT OPTION", "devsec": "mysql-db-06",
              "cis_mariadb_10_11": "5.1-5.7 (full database access, FILE, PROCESS, SUPER, SHUTDOWN, CREATE USER, "
                                   "GRANT OPTION for administrative users only)"}),
     Control("replication_account_privileges", "Replication accounts hold replication privileges only", "high",
-            _account_check(_replication_account_too_powerful, "replication accounts with more than REPLICATION SLAVE/CLIENT"),
+            AccountCheck(_replication_account_too_powerful, "replication accounts with more than REPLICATION SLAVE/CLIENT"),
             "REVOKE ALL PRIVILEGES, GRANT OPTION FROM '<repl>'@'<host>'; GRANT REPLICATION SLAVE ON *.* TO '<repl>'@'<host>';",
             "manual", {"cis_mysql_8": "9.4 Ensure 'super_priv' is Not Set to 'Y' for Replication Users"}),
     Control("replication_account_tls", "Remote replication accounts require TLS", "high",
-            _account_check(_replication_account_without_tls, "remote replication accounts without REQUIRE SSL"),
+            AccountCheck(_replication_account_without_tls, "remote replication accounts without REQUIRE SSL"),
             "ALTER USER '<repl>'@'<host>' REQUIRE SSL;", "sql",
             {"cis_mysql_8": "8.2 Ensure 'ssl_type' is Set to 'ANY', 'X509', or 'SPECIFIED' for All Remote Users"}),
     Control("remote_accounts_tls", "Remote accounts require TLS", "medium",
-            _account_check(lambda a, f: _is_remote(a) and not a.get("ssl_type") and not a.get("locked"),
-                           "remote accounts without REQUIRE SSL"),
+            AccountCheck(_remote_without_tls, "remote accounts without REQUIRE SSL"),
             "ALTER USER '<user>'@'<host>' REQUIRE SSL;", "sql",
             {"cis_mysql_8": "8.2 Ensure 'ssl_type' is Set to 'ANY', 'X509', or 'SPECIFIED' for All Remote Users"}),
     Control("test_database", "No test database", "medium", _test_database,
@@ -246,18 +289,18 @@ CONTROLS = (
              "devsec": "mysql-db-03",
              "cis_mariadb_10_11": "4.2 Ensure Example or Test Databases are Not Installed on Production Servers"}),
     Control("local_infile", "local_infile is off", "high",
-            _setting_check("local_infile", lambda v: v is False, "LOAD DATA LOCAL lets a client read server-chosen files"),
+            SettingCheck("local_infile", lambda v: v is False, "LOAD DATA LOCAL lets a client read server-chosen files"),
             "SET GLOBAL local_infile = OFF;  -- and local_infile=0 in [mysqld]", "persist",
             {"cis_mysql_8": "4.5 Ensure 'local_infile' is Disabled", "devsec": "mysql-conf-03",
              "cis_mariadb_10_11": "4.4 Harden Usage for 'local_infile' on MariaDB Clients"}, setting=("local_infile", "OFF")),
     Control("secure_file_priv", "secure_file_priv limits file import/export to one directory", "medium",
-            _setting_check("secure_file_priv", lambda v: v not in ("", None), "empty means any directory"),
+            SettingCheck("secure_file_priv", lambda v: v not in ("", None), "empty means any directory"),
             "secure_file_priv=/var/lib/mysql-files in [mysqld] (restart)", "config_restart",
             {"cis_mysql_8": "4.8 Ensure 'secure_file_priv' is Configured Correctly", "devsec": "mysql-conf-03",
              "cis_mariadb_10_11": "4.7 Ensure the 'secure_file_priv' is Configured Correctly"},
             setting=("secure_file_priv", "/var/lib/mysql-files")),
     Control("symbolic_links", "Symbolic links are disabled", "medium",
-            _setting_check("have_symlink", lambda v: v in ("DISABLED", "NO"), "symbolic links let tables escape the datadir"),
+            SettingCheck("have_symlink", lambda v: v in ("DISABLED", "NO"), "symbolic links let tables escape the datadir"),
             "skip-symbolic-links in [mysqld] (restart)", "config_restart",
             {"cis_mysql_8": "4.6 Ensure Symbolic Links are Disabled", "devsec": "mysql-conf-03",
              "cis_mariadb_10_11": "4.6 Ensure Symbolic Links are Disabled"},
@@ -292,12 +335,11 @@ CONTROLS = (
              "cis_mariadb_10_11": "2.6 Ensure 'password_lifetime' is Less Than or Equal to '365'"},
             setting=("default_password_lifetime", "365")),
     Control("log_error", "The error log goes to a file", "low",
-            _setting_check("log_error", lambda v: v not in ("", "stderr"), "an empty log_error sends errors to stderr"),
+            SettingCheck("log_error", lambda v: v not in ("", "stderr"), "an empty log_error sends errors to stderr"),
             "log_error=/var/log/mysql/error.log in [mysqld] (restart)", "config_restart",
             {"cis_mysql_8": "6.1 Ensure 'log_error' is Configured Correctly"}),
     Control("sql_mode_strict", "sql_mode contains STRICT_ALL_TABLES", "low",
-            _setting_check("sql_mode", lambda v: "STRICT_ALL_TABLES" in v.split(","),
-                           "without STRICT_ALL_TABLES, writes to non-transactional tables are silently truncated"),
+            SettingCheck("sql_mode", _strict, "without STRICT_ALL_TABLES, writes to non-transactional tables are silently truncated"),
             "SET GLOBAL sql_mode = CONCAT(@@sql_mode, ',STRICT_ALL_TABLES');", "persist",
             {"cis_mysql_8": "4.9 Ensure 'sql_mode' Contains 'STRICT_ALL_TABLES'",
              "cis_mariadb_10_11": "4.8 Ensure 'sql_mode' Contains 'STRICT_ALL_TABLES'"}),
@@ -362,3 +404,10 @@ def evaluate_controls(facts, skip=None):
     order = dict((s, i) for i, s in enumerate(SEVERITIES))
     findings.sort(key=lambda f: (order[f["severity"]], f["control"]))
     return results, findings
+
+
+def assess(facts):
+    """``mysql_security`` facts from a collector, completed with ``controls`` and ``findings``
+    (``evaluate_controls`` with the facts' own policy); returns the same dict."""
+    facts["controls"], facts["findings"] = evaluate_controls(facts)
+    return facts

@@ -199,6 +199,7 @@ from ansible_collections.dbaops.mysql_ha.plugins.module_utils.connection_args im
     connection_argument_spec,
     connection_params,
 )
+from ansible_collections.dbaops.mysql_ha.plugins.module_utils.controls import assess
 from ansible_collections.dbaops.mysql_ha.plugins.module_utils.errors import MysqlhaError
 from ansible_collections.dbaops.mysql_ha.plugins.module_utils.flavors import dialect_class, parse_version, resolve
 from ansible_collections.dbaops.mysql_ha.plugins.module_utils.hardening.expiry import read_password_ages
@@ -326,8 +327,8 @@ def main():
             applied = []
             if not module.check_mode:
                 applied = apply_plan(session, actions)
-            findings_after = None if module.check_mode else collect_security(session, instance=params.address,
-                                                                             policy=policy)["findings"]
+            findings_after = None if module.check_mode else assess(collect_security(session, instance=params.address,
+                                                                                    policy=policy))["findings"]
     except HardeningError as exc:
         if exc.refused:
             module.fail_json(msg=str(exc), refused=exc.refused, changed=False,

@@ -17,6 +17,7 @@ import pytest
 
 from ansible_collections.dbaops.mysql_ha.plugins.module_utils.collect.replication import collect_replication
 from ansible_collections.dbaops.mysql_ha.plugins.module_utils.collect.security import collect_security
+from ansible_collections.dbaops.mysql_ha.plugins.module_utils.controls import assess
 
 from fixture_session import FIXTURES, FixtureSession
 
@@ -39,7 +40,7 @@ def facts_of(fixture: str, collector: str) -> dict:
     if collector == "replication":
         facts = collect_replication(session, now=NOW)
     else:
-        facts = collect_security(session, now=NOW)
+        facts = assess(collect_security(session, now=NOW))
     facts["collection"]["duration_ms"] = 0.0  # the only value no clock injection pins
     return json.loads(json.dumps(facts))
 

@@ -434,3 +434,32 @@ def test_every_control_may_be_switched_off_even_those_only_a_dba_can_apply():
     assert all(not v["enabled"] for k, v in effective.items() if k != "service_accounts")
     with pytest.raises(HardeningError, match="tls_versions cannot be applied automatically"):
         validate_profile({"tls_versions": True})
+
+
+def test_the_plan_changes_exactly_the_accounts_security_facts_reports_for_each_account_control():
+    """One check per control: the accounts a finding names are the accounts hardening changes,
+    for roles, locked accounts, local hosts and the same account failing two controls."""
+    from ansible_collections.dbaops.mysql_ha.plugins.module_utils.controls import evaluate_controls
+
+    accounts = [{"user": "", "host": "localhost"}, {"user": "", "host": "db1"},
+                {"user": "root", "host": "%"}, {"user": "root", "host": "::1"}, {"user": "root", "host": "10.0.0.9"},
+                {"user": "app", "host": "10.0.0.%"}, {"user": "app", "host": "127.0.0.1"},
+                {"user": "old", "host": "%", "locked": True}, {"user": "tls", "host": "%", "ssl_type": "ANY"},
+                {"user": "reporting", "host": "%", "is_role": True}, {"user": "", "host": "role", "is_role": True}]
+    server = facts(accounts)
+    results, _findings = evaluate_controls(server)
+    actions = {a.control: a for a in plan_hardening(server, {}, context(me=("admin", "localhost")))}
+
+    def named(control):
+        evidence = results[control]["evidence"]
+        return sorted(evidence.split(": ", 1)[1].split(", ")) if results[control]["status"] == "fail" else []
+
+    def changed(control):
+        action = actions.get(control)
+        return sorted("'%s'@'%s'" % params for _sql, params in action.statements) if action else []
+
+    assert named("anonymous_accounts") == changed("anonymous_accounts") == ["''@'db1'", "''@'localhost'"]
+    assert named("remote_root") == changed("remote_root") == ["'root'@'%'", "'root'@'10.0.0.9'"]
+    # remote_accounts_tls leaves out what remote_root drops in the same run.
+    assert changed("remote_accounts_tls") == ["'app'@'10.0.0.%'"]
+    assert named("remote_accounts_tls") == ["''@'db1'", "'app'@'10.0.0.%'", "'root'@'%'", "'root'@'10.0.0.9'"]

@@ -111,9 +111,10 @@ def test_fixture_collection_is_one_round_trip(name):
 
 def test_mysql84_security_facts_read_dynamic_privileges_audit_log_and_the_password_component(security_schema):
     from ansible_collections.dbaops.mysql_ha.plugins.module_utils.collect.security import collect_security
+    from ansible_collections.dbaops.mysql_ha.plugins.module_utils.controls import assess
 
     session = FixtureSession("mysql84_security")
-    facts = collect_security(session, policy={"admin_accounts": []})
+    facts = assess(collect_security(session, policy={"admin_accounts": []}))
     assert session.round_trips == 1
     assert any("mysql.global_grants" in sql for sql in session.executed)
     accounts = {(a["user"], a["host"]): a for a in facts["accounts"]}

@@ -24,7 +24,7 @@ from ansible_collections.dbaops.mysql_ha.plugins.module_utils.collect.rows impor
     as_text,
 )
 from ansible_collections.dbaops.mysql_ha.plugins.module_utils.connection import connect
-from ansible_collections.dbaops.mysql_ha.plugins.module_utils.controls import evaluate_controls
+from ansible_collections.dbaops.mysql_ha.plugins.module_utils.controls import assess
 from ansible_collections.dbaops.mysql_ha.plugins.module_utils.errors import MysqlhaError
 from ansible_collections.dbaops.mysql_ha.plugins.module_utils.flavors.base import PRIVILEGE_COLUMNS
 
@@ -122,7 +122,8 @@ def _tls(variables, session_status, tls_of_connection, now=None):
 
 
 def collect_security(session, policy=None, instance=None, now=None):
-    """Gather ``mysql_security`` facts and findings over an open Session (``now``: epoch seconds, for tests)."""
+    """Gather ``mysql_security`` facts over an open Session (``now``: epoch seconds, for tests).
+    The controls and findings are not here: ``controls.assess`` adds them."""
     collection = Collection(session, instance, now)
     address, version, dialect = collection.address, collection.version, collection.dialect
     collection.run(dialect.security_statements())
@@ -172,14 +173,14 @@ def collect_security(session, policy=None, instance=None, now=None):
         if channels is not None else None,
         "policy": dict(policy or {}),
     }
-    facts["controls"], facts["findings"] = evaluate_controls(facts)
     facts["collection"] = collection.report()
     return facts
 
 
 def gather_security(params, policy=None):
-    """Connect, collect, close.  When the collector's connection is plain but the
-    server offers TLS, a second short TLS connection reads the certificate dates."""
+    """Connect, collect, close; the whole ``mysql_security`` document, controls and findings
+    included.  When the collector's connection is plain but the server offers TLS, a second
+    short TLS connection reads the certificate dates before the controls are evaluated."""
     with connect(params, multi_statements=True) as session:
         facts = collect_security(session, policy=policy, instance=params.address)
     tls = facts["tls"]
@@ -189,8 +190,7 @@ def gather_security(params, policy=None):
                 rows = probe.query("SHOW SESSION STATUS LIKE 'Ssl_server_not_after'")
             tls["cert_not_after"] = as_text(rows[0]["Value"]) if rows else None
             tls["cert_days_left"] = cert_days_left(tls["cert_not_after"])
-            facts["controls"], facts["findings"] = evaluate_controls(facts)
         except MysqlhaError as exc:
             facts["collection"]["errors"].append({"statement": "TLS certificate probe", "errno": getattr(exc, "errno", None),
                                                   "message": str(exc)})
-    return facts
+    return assess(facts)

@@ -20,7 +20,7 @@ __metaclass__ = type
 
 from contextlib import contextmanager
 
-from ansible_collections.dbaops.mysql_ha.plugins.module_utils.controls import LOCAL_HOSTS, control_by_id
+from ansible_collections.dbaops.mysql_ha.plugins.module_utils.controls import control_by_id
 from ansible_collections.dbaops.mysql_ha.plugins.module_utils.errors import MysqlhaError
 from ansible_collections.dbaops.mysql_ha.plugins.module_utils.flavors import dialect_class
 from ansible_collections.dbaops.mysql_ha.plugins.module_utils.hardening.expiry import account_name, expiring_at_once
@@ -236,7 +236,7 @@ def _account_actions(facts, effective, context, refusals):
                 raise HardeningError(message)
         return actions, dropping
     if effective["anonymous_accounts"]["enabled"]:
-        bad = [a for a in accounts if a["user"] == "" and not a.get("is_role")]
+        bad = _offenders("anonymous_accounts", facts)
         if bad:
             with refusals.control("anonymous_accounts"):
                 _refuse_cut_off("anonymous_accounts", "drop", [(a["user"], a["host"]) for a in bad], effective, context)
@@ -245,7 +245,7 @@ def _account_actions(facts, effective, context, refusals):
                                       [("DROP USER %s@%s", (a["user"], a["host"])) for a in bad],
                                       before=["''@'%s'" % a["host"] for a in bad], after=[]))
     if effective["remote_root"]["enabled"]:
-        bad = [a for a in accounts if a["user"] == "root" and a["host"] not in LOCAL_HOSTS]
+        bad = _offenders("remote_root", facts)
         if bad:
             with refusals.control("remote_root"):
                 if any((a["user"], a["host"]) == tuple(me) for a in bad):
@@ -257,12 +257,21 @@ def _account_actions(facts, effective, context, refusals):
                                       [("DROP USER %s@%s", (a["user"], a["host"])) for a in bad],
                                       before=["'root'@'%s'" % a["host"] for a in bad], after=[]))
     if effective["remote_accounts_tls"]["enabled"]:
-        bad = [a for a in accounts if a["host"] not in LOCAL_HOSTS and not a.get("ssl_type") and not a.get("locked")
-               and not a.get("is_role") and (a["user"], a["host"]) not in dropping]
+        bad = [a for a in _offenders("remote_accounts_tls", facts) if (a["user"], a["host"]) not in dropping]
         if bad:
             with refusals.control("remote_accounts_tls"):
                 actions.append(_remote_accounts_tls(bad, facts, effective, context))
     return actions, dropping
+
+
+def _offenders(control_id, facts):
+    """The accounts the control's own check fails (mysql.user was read: the caller made sure)."""
+    return control_by_id(control_id).check.offenders(facts)
+
+
+def _satisfied(control_id, value):
+    """Whether the server variable passes the control's own check (an unreadable one does not)."""
+    return control_by_id(control_id).check.satisfied(value)
 
 
 def _server_tls(facts, context):
@@ -434,7 +443,7 @@ def plan_hardening(facts, profile, context):
     if effective["sql_mode_strict"]["enabled"]:
         mode = settings.get("sql_mode") or ""
         modes = [m for m in mode.split(",") if m]
-        if "STRICT_ALL_TABLES" not in modes:
+        if not _satisfied("sql_mode_strict", mode):
             desired = ",".join(modes + ["STRICT_ALL_TABLES"])
             action = _setting_action("sql_mode_strict", "sql_mode", "sql_mode", mode, desired,
                                      ("SET GLOBAL sql_mode = %s", (desired,)), context)
@@ -445,7 +454,7 @@ def plan_hardening(facts, profile, context):
     sfp_path = effective["secure_file_priv"]["path"]
     sfp_now = settings.get("secure_file_priv")
     # (control, option-file key, its value, in effect now, before and after as the server's variables show them)
-    restart_only = (("symbolic_links", "symbolic-links", "0", settings.get("have_symlink") in ("DISABLED", "NO"),
+    restart_only = (("symbolic_links", "symbolic-links", "0", _satisfied("symbolic_links", settings.get("have_symlink")),
                      {"have_symlink": _shown(settings.get("have_symlink"))}, {"have_symlink": "DISABLED"}),
                     ("secure_file_priv", "secure_file_priv", sfp_path,
                      (sfp_now or "").rstrip("/") == sfp_path.rstrip("/"),

@@ -45,8 +45,9 @@ def compliance(result: dict) -> None:
         return
     findings = security["findings"]
     counts = {s: sum(1 for f in findings if f["severity"] == s) for s in ("critical", "high", "medium", "low")}
-    passed = sum(1 for c in security["controls"].values() if c["status"] == "pass")
-    print(f"   compliance of the primary (security_facts): {passed} of {len(security['controls'])} controls pass; "
+    statuses = [c["status"] for c in security["controls"].values()]
+    tally = ", ".join(f"{statuses.count(s)} {s}" for s in ("pass", "fail", "unknown", "skipped") if statuses.count(s))
+    print(f"   compliance of the primary (security_facts), {len(statuses)} controls: {tally}; "
           f"findings: " + ", ".join(f"{n} {s}" for s, n in counts.items() if n))
     for finding in findings:
         refs = ", ".join(f"{k} {v}" for k, v in finding["references"].items())

@@ -80,16 +80,25 @@ def test_every_fixture_has_a_golden_output():
 def test_facts_match_golden_output(fixture, collector, request, replication_schema, security_schema):
     """The whole fact document of a fixture is what it was when the golden file was written."""
     actual = facts_of(fixture, collector)
-    jsonschema.validate(actual, replication_schema if collector == "replication" else security_schema)
+    schema = replication_schema if collector == "replication" else security_schema
     path = GOLDEN / f"{fixture}.{collector}.json"
     if request.config.getoption("--update-golden"):
+        assert not schema_problem(actual, schema), schema_problem(actual, schema)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(actual, indent=2, sort_keys=True) + "\n")
         return
+    # The golden comparison first: it names every changed field; the schema then says which rule broke.
     golden = json.loads(path.read_text())
     changed = differences(golden, actual)
     assert not changed, (f"{path.name}: {len(changed)} field(s) changed:\n  " + "\n  ".join(changed[:40])
                          + "\n(deliberate? run bash scripts/update-golden and review the diff)")
+    assert not schema_problem(actual, schema), schema_problem(actual, schema)
+
+
+def schema_problem(document: dict, schema: dict) -> str:
+    """The schema's objection to ``document`` in one line naming the field ('' when it validates)."""
+    error = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(schema).iter_errors(document))
+    return "" if error is None else f"{error.json_path}: {error.message[:300]}"
 
 
 def test_one_changed_field_is_named_alone():
@@ -106,3 +115,15 @@ def test_one_changed_field_is_named_alone():
         f"channels[1].last_sql_errno: missing (golden {golden['channels'][1]['last_sql_errno']})",
         "gtid.new: new field (1)"]
     assert differences(golden, json.loads(json.dumps(golden))) == []
+
+
+def test_a_renamed_field_is_named_by_the_golden_comparison_and_the_schema_in_one_line(security_schema):
+    """A collector that renames a fact key fails on the key's name, not on a dump of the document."""
+    golden = json.loads((GOLDEN / "mariadb1011_primary.security.json").read_text())
+    actual = json.loads(json.dumps(golden))
+    actual["settings"]["local_infile_renamed"] = actual["settings"].pop("local_infile")
+    assert differences(golden, actual) == ["settings.local_infile: missing (golden True)",
+                                           "settings.local_infile_renamed: new field (True)"]
+    problem = schema_problem(actual, security_schema)
+    assert problem.startswith("$.settings: ") and "local_infile" in problem and "\n" not in problem
+    assert schema_problem(golden, security_schema) == ""

@@ -116,5 +116,6 @@ def test_require_tls_without_tls_on_the_server_is_refused_naming_the_host_and_th
     message = str(info.value)
     assert "'mon'@'10.0.9.%'" in message and "db1:3306 has no TLS (have_ssl=DISABLED)" in message
     assert "Configure TLS" in message and "require_tls: false" in message
+    assert "monitor_user_require_tls: false" in message      # what a user of the role sets
     refuse_tls_without_server_tls(False, (False, "have_ssl=DISABLED"), "mon", "h", "db1:3306")   # plain account: fine
     refuse_tls_without_server_tls(True, (None, "unknown"), "mon", "h", "db1:3306")              # unknown: a warning

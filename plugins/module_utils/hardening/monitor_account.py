@@ -168,4 +168,5 @@ def refuse_tls_without_server_tls(require_tls, tls_state, user, host, address):
     if require_tls and enabled is False:
         raise HardeningError("refusing to make '%s'@'%s' REQUIRE SSL: %s has no TLS (%s), so the account could never "
                              "log in. Configure TLS on the server first (role dbaops.mysql_ha.hardening deploys the "
-                             "certificates), or pass require_tls: false" % (user, host, address, evidence))
+                             "certificates), or set require_tls: false (monitor_user_require_tls: false with the role "
+                             "dbaops.mysql_ha.monitor_user)" % (user, host, address, evidence))

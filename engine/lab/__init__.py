@@ -16,10 +16,10 @@ import reprlib
 import shlex
 import shutil
 import socket
-import stat
 import time
 from pathlib import Path
 
+from ansible_collections.dbaops.mysql_ha.engine.bounded_read import FileTooLarge, NotRegularFile, read_regular_file
 from ansible_collections.dbaops.mysql_ha.engine.lab import hostnet
 from ansible_collections.dbaops.mysql_ha.engine.lab.faults import LabFaults
 from ansible_collections.dbaops.mysql_ha.engine.lab.server import (
@@ -60,22 +60,12 @@ MAX_PID = 1 << 22   # the kernel's pid_max cannot be higher
 def read_lab_json(where: str) -> bytes:
     """lab.json's bytes: a regular file only (a FIFO is not waited on, a device not read), at
     most MAX_LAB_JSON_BYTES read (a sparse 6 GB file costs no more than that)."""
-    fd = os.open(where, os.O_RDONLY | os.O_NONBLOCK)
     try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise ValueError("not a regular file (a FIFO, device or directory)")
-        chunks, size = [], 0
-        while size <= MAX_LAB_JSON_BYTES:
-            chunk = os.read(fd, 1 << 20)
-            if not chunk:
-                break
-            chunks.append(chunk)
-            size += len(chunk)
-    finally:
-        os.close(fd)
-    if size > MAX_LAB_JSON_BYTES:
-        raise ValueError(f"more than {MAX_LAB_JSON_BYTES} bytes")
-    return b"".join(chunks)
+        return read_regular_file(where, MAX_LAB_JSON_BYTES)
+    except NotRegularFile:
+        raise ValueError("not a regular file (a FIFO, device or directory)") from None
+    except FileTooLarge:
+        raise ValueError(f"more than {MAX_LAB_JSON_BYTES} bytes") from None
 
 
 def _shown(value) -> str:

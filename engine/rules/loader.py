@@ -8,7 +8,6 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-import stat
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
@@ -24,6 +23,7 @@ try:  # libyaml parses events some 20 times faster; composing stays in Python, w
 except ImportError:  # pragma: no cover - PyYAML built without libyaml
     CParser = None
 
+from ansible_collections.dbaops.mysql_ha.engine.bounded_read import FileTooLarge, NotRegularFile, read_regular_file
 from ansible_collections.dbaops.mysql_ha.engine.rules.expr import (
     Expression,
     ExpressionError,
@@ -292,27 +292,12 @@ class _TooLarge(Exception):
 def read_rule_file(path: Path, limit: int = MAX_FILE_BYTES) -> bytes:
     """A regular file's bytes, at most ``limit``, its size checked before reading; a FIFO or
     device is never read."""
-    info = path.stat()
-    if not stat.S_ISREG(info.st_mode):
-        raise _NotRegular()
-    if info.st_size > limit:
-        raise _TooLarge(info.st_size)
-    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)  # no wait, should the path turn into a FIFO meanwhile
     try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise _NotRegular()
-        chunks, size = [], 0
-        while size <= limit:
-            chunk = os.read(fd, 65536)
-            if not chunk:
-                break
-            chunks.append(chunk)
-            size += len(chunk)
-    finally:
-        os.close(fd)
-    if size > limit:
-        raise _TooLarge(size)
-    return b"".join(chunks)
+        return read_regular_file(path, limit)
+    except NotRegularFile:
+        raise _NotRegular() from None
+    except FileTooLarge as exc:
+        raise _TooLarge(exc.size) from None
 
 
 def read_yaml(path: Path, errors: list[str], totals: Totals | None = None

@@ -19,15 +19,14 @@ Complete facts from a few fields (rule unit tests) are made by engine/rules/fact
 from __future__ import annotations
 
 import json
-import os
 import re
-import stat
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import jsonschema
 
+from ansible_collections.dbaops.mysql_ha.engine.bounded_read import FileTooLarge, NotRegularFile, read_regular_file
 from ansible_collections.dbaops.mysql_ha.engine.rules.fact_names import load_schema
 from ansible_collections.dbaops.mysql_ha.plugins.module_utils.analysis import analyze_cluster
 from ansible_collections.dbaops.mysql_ha.plugins.module_utils.errors import REACHABILITY_KINDS
@@ -372,31 +371,14 @@ class JsonTooLarge(JsonFileError):
 
 
 def read_bounded(path: Path, limit: int) -> bytes:
-    """At most ``limit`` bytes of a regular file (JsonFileError past it).  A FIFO or device is
-    never read: the open does not wait (O_NONBLOCK) and the opened file is checked."""
-    mode = path.stat().st_mode
-    if not stat.S_ISREG(mode):
-        # Never opened: a FIFO would block, a device (/dev/zero) would never end.
-        raise _NotRegular("a directory" if stat.S_ISDIR(mode) else "not a regular file (FIFO, socket or device)")
-    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    """At most ``limit`` bytes of a regular file (JsonFileError past it, or for a FIFO or device,
+    which is never read)."""
     try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            raise _NotRegular("not a regular file (FIFO, socket or device)")
-        if info.st_size > limit:
-            raise JsonTooLarge(info.st_size)
-        chunks, size = [], 0
-        while size <= limit:
-            chunk = os.read(fd, 1 << 20)
-            if not chunk:
-                break
-            chunks.append(chunk)
-            size += len(chunk)
-    finally:
-        os.close(fd)
-    if size > limit:
-        raise JsonTooLarge(limit, exact=False)
-    return b"".join(chunks)
+        return read_regular_file(path, limit)
+    except NotRegularFile as exc:
+        raise _NotRegular(str(exc)) from None
+    except FileTooLarge as exc:
+        raise (JsonTooLarge(exc.size) if exc.exact else JsonTooLarge(exc.limit, exact=False)) from None
 
 
 def parse_json_bounded(data: bytes):
